@@ -1,0 +1,40 @@
+# Two commands for a new user: `make build` and `make test`.
+# Both create .venv on first use (Python 3.11+ required).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: build test lint serve clean
+
+build: $(VENV)/.installed
+	$(BIN)/statusgen build
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check statusgen tests
+	$(BIN)/mypy
+
+# Until `statusgen serve` exists: a plain static server on the built output.
+serve: build
+	$(BIN)/python -m http.server --directory output 8000 --bind 127.0.0.1
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "statusgen needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.python-ok pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.python-ok pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf output .pytest_cache .mypy_cache .ruff_cache build dist

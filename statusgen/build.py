@@ -1,0 +1,89 @@
+"""The one place that runs the pipeline in order."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from statusgen.content import load_site
+from statusgen.diagnostics import Diagnostic, error, has_errors
+from statusgen.render import Artifact
+from statusgen.render.pages import PageRenderer
+from statusgen.render.site_files import assets, nojekyll, robots, sitemap
+from statusgen.render.theme import load_theme
+from statusgen.write import write_output
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: diagnostics always; counts only when it wrote."""
+
+    ok: bool
+    diagnostics: tuple[Diagnostic, ...]
+    pages: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+
+
+def build_time(environ: dict[str, str] | None = None, clock: datetime | None = None) -> tuple[datetime, Diagnostic | None]:
+    """The moment the site describes ("now").
+
+    ``SOURCE_DATE_EPOCH`` when set (reproducible builds); otherwise the
+    current UTC time rounded down to the minute, so two builds of one commit
+    within the same minute are byte-identical while scheduled rebuilds still
+    move time forward (maintenance starts and ends without a commit).
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get("SOURCE_DATE_EPOCH")
+    if raw is not None and raw.strip():
+        try:
+            return datetime.fromtimestamp(int(raw), UTC), None
+        except (ValueError, OverflowError, OSError):
+            now = (clock or datetime.now(UTC)).replace(second=0, microsecond=0)
+            return now, error("SOURCE_DATE_EPOCH", 0, 0, "source-date-epoch",
+                              f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (got {raw!r})")
+    return (clock or datetime.now(UTC)).replace(second=0, microsecond=0), None
+
+
+def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False,
+                now: datetime | None = None) -> tuple[list[Artifact] | None, list[Diagnostic], int]:
+    """Read, validate and render; nothing is written. Returns (artifacts, diagnostics, pages)."""
+    diagnostics: list[Diagnostic] = []
+    if now is None:
+        now, problem = build_time()
+        if problem:
+            return None, [problem], 0
+    loaded = load_site(site_dir, base_url=base_url, strict=strict)
+    diagnostics += loaded.diagnostics
+    if loaded.site is None or has_errors(diagnostics, strict=strict):
+        return None, diagnostics, 0
+    theme, problems = load_theme(site_dir, loaded.site.config.theme)
+    diagnostics += problems
+    if theme is None:
+        return None, diagnostics, 0
+    renderer = PageRenderer(loaded.site, theme.env, now)
+    artifacts = renderer.all()
+    artifacts += [sitemap(loaded.site, renderer.pages), robots(loaded.site), nojekyll(), *assets(theme.static)]
+    return artifacts, diagnostics, len(renderer.pages) + 1
+
+
+def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
+          now: datetime | None = None) -> BuildResult:
+    """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``)."""
+    started = time.perf_counter()
+    output = output if output is not None else site_dir / "output"
+    artifacts, diagnostics, pages = render_site(site_dir, base_url=base_url, strict=strict, now=now)
+    if artifacts is None:
+        return BuildResult(False, tuple(diagnostics))
+    files, size = write_output(output, artifacts)
+    seconds = time.perf_counter() - started
+    log.info("wrote %d files to %s in %.2fs", files, output, seconds)
+    return BuildResult(True, tuple(diagnostics), pages, files, size, seconds, output)

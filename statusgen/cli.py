@@ -1,0 +1,76 @@
+"""The command line: parse options, call one function, map the result to an exit code.
+
+Exit codes: 0 success, 1 content errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from statusgen import __version__
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="statusgen", description="Build a static status page and postmortem archive.")
+    parser.add_argument("--version", action="version", version=f"statusgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the site into the output directory",
+                                description="Validate the content, then build the site. Nothing is written unless the whole site is valid.")
+    build.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
+                       help="the site directory (holding statusgen.toml); default: the current directory")
+    build.add_argument("-o", "--output", type=Path, default=None, metavar="OUTPUT_DIR",
+                       help="where to write the site; default: SITE_DIR/output")
+    build.add_argument("--base-url", default=None, metavar="URL",
+                       help="override base_url from statusgen.toml (for example for a preview deploy)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    return parser
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from statusgen.build import build
+    from statusgen.diagnostics import Severity
+    from statusgen.write import OutputError
+
+    site_dir: Path = args.site_dir
+    if not site_dir.is_dir():
+        print(f"statusgen: error: site directory {site_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    output: Path = args.output if args.output is not None else site_dir / "output"
+    if output.resolve() == site_dir.resolve() or site_dir.resolve().is_relative_to(output.resolve()):
+        print(f"statusgen: error: output {output} would replace the site itself; choose another --output", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = build(site_dir, output, base_url=args.base_url, strict=args.strict)
+    except OutputError as exc:
+        print(f"statusgen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for diagnostic in result.diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+    if not result.ok:
+        errors = sum(d.severity is Severity.ERROR or (args.strict and d.severity is Severity.WARNING) for d in result.diagnostics)
+        print(f"statusgen: build failed with {errors} error{'s' if errors != 1 else ''}; {output} was left unchanged",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
+    note = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+    size = f"{result.bytes / 1_048_576:.1f} MB" if result.bytes >= 1_048_576 else f"{result.bytes / 1024:.0f} KB"
+    print(f"Built {result.pages} pages ({result.files} files, {size}) in {result.seconds:.2f}s{note} -> {output}/index.html")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for the ``statusgen`` command."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "build":
+        return _run_build(args)
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE

@@ -1,0 +1,213 @@
+"""Stage 4: pure computations on the model, at a given build time.
+
+Nothing here reads a clock or a file: ``now`` is always a parameter, so the
+same content and the same ``now`` always derive the same page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from statusgen.model import (
+    Component,
+    ComponentGroup,
+    Impact,
+    Incident,
+    Maintenance,
+    MaintenancePhase,
+    MaintenanceState,
+    Site,
+)
+
+BANNER_TEXT = {
+    Impact.OPERATIONAL: "All systems operational",
+    Impact.UNDER_MAINTENANCE: "Scheduled maintenance in progress",
+    Impact.DEGRADED_PERFORMANCE: "Degraded performance",
+    Impact.PARTIAL_OUTAGE: "Partial outage",
+    Impact.MAJOR_OUTAGE: "Major outage",
+}
+
+
+def maintenance_phase(window: Maintenance, now: datetime) -> MaintenancePhase:
+    """What readers are told about a window at ``now``.
+
+    The author's state wins where it says more than the clock can: a window
+    marked completed is completed; one marked in progress or verifying is in
+    progress, even past its scheduled end (it overran). A window still marked
+    ``scheduled`` follows the clock, so a scheduled rebuild opens and closes
+    it without a commit.
+    """
+    if window.state is MaintenanceState.COMPLETED:
+        return MaintenancePhase.COMPLETED
+    if window.state in (MaintenanceState.IN_PROGRESS, MaintenanceState.VERIFYING):
+        return MaintenancePhase.IN_PROGRESS
+    if now < window.scheduled_start:
+        return MaintenancePhase.UPCOMING
+    if now < window.scheduled_end:
+        return MaintenancePhase.IN_PROGRESS
+    return MaintenancePhase.COMPLETED
+
+
+def worst(impacts: list[Impact]) -> Impact:
+    """The worst of several impacts (operational when there are none)."""
+    return max(impacts, key=lambda i: i.rank, default=Impact.OPERATIONAL)
+
+
+def component_status_at(site: Site, component_id: str, now: datetime) -> Impact:
+    """A component's status at ``now``: the worst impact any incident or
+    maintenance in progress puts on it."""
+    impacts = [
+        interval.impact
+        for incident in site.incidents
+        for interval in incident.intervals
+        if interval.component == component_id and interval.covers(now)
+    ]
+    impacts += [
+        Impact.UNDER_MAINTENANCE
+        for window in site.maintenances
+        if component_id in window.components and maintenance_phase(window, now) is MaintenancePhase.IN_PROGRESS
+    ]
+    return worst(impacts)
+
+
+def component_statuses(site: Site, now: datetime) -> dict[str, Impact]:
+    """Every component's status at ``now``, computed in one pass."""
+    statuses = {c.id: Impact.OPERATIONAL for c in site.config.components}
+    for incident in site.incidents:
+        for interval in incident.intervals:
+            if interval.covers(now) and interval.impact.rank > statuses[interval.component].rank:
+                statuses[interval.component] = interval.impact
+    for window in site.maintenances:
+        if maintenance_phase(window, now) is MaintenancePhase.IN_PROGRESS:
+            for cid in window.components:
+                if Impact.UNDER_MAINTENANCE.rank > statuses[cid].rank:
+                    statuses[cid] = Impact.UNDER_MAINTENANCE
+    return statuses
+
+
+def open_incidents(site: Site) -> list[Incident]:
+    """Unresolved incidents, newest first."""
+    return [i for i in site.incidents if not i.is_resolved]
+
+
+@dataclass(frozen=True)
+class GroupStatus:
+    """A group heading with its components' statuses (group None: ungrouped)."""
+
+    group: ComponentGroup | None
+    components: tuple[tuple[Component, Impact], ...]
+    status: Impact
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the overview page says, at one moment."""
+
+    status: Impact
+    banner: str
+    groups: tuple[GroupStatus, ...]
+    active: tuple[Incident, ...]
+    maintenance_now: tuple[Maintenance, ...]
+    upcoming: tuple[Maintenance, ...]
+    days: tuple[tuple[date, tuple[Incident, ...]], ...]
+
+
+def overview(site: Site, now: datetime) -> Overview:
+    """Derive the overview: banner, grouped statuses, active and recent items."""
+    statuses = component_statuses(site, now)
+    groups: list[GroupStatus] = []
+    by_group: dict[str | None, list[tuple[Component, Impact]]] = defaultdict(list)
+    for component in site.config.components:
+        by_group[component.group].append((component, statuses[component.id]))
+    for group in site.config.groups:
+        members = tuple(by_group.get(group.id, ()))
+        if members:
+            groups.append(GroupStatus(group, members, worst([s for _, s in members])))
+    if by_group.get(None):
+        members = tuple(by_group[None])
+        groups.insert(0, GroupStatus(None, members, worst([s for _, s in members])))
+    overall = worst(list(statuses.values()))
+    zone = site.config.zone
+    return Overview(
+        status=overall,
+        banner=BANNER_TEXT[overall],
+        groups=tuple(groups),
+        active=tuple(open_incidents(site)),
+        maintenance_now=tuple(m for m in site.maintenances if maintenance_phase(m, now) is MaintenancePhase.IN_PROGRESS),
+        upcoming=tuple(sorted(
+            (m for m in site.maintenances if maintenance_phase(m, now) is MaintenancePhase.UPCOMING),
+            key=lambda m: m.scheduled_start,
+        )),
+        days=recent_days(site, now, zone, site.config.overview_days),
+    )
+
+
+def recent_days(site: Site, now: datetime, zone: ZoneInfo, count: int) -> tuple[tuple[date, tuple[Incident, ...]], ...]:
+    """The last ``count`` days in the site's zone, newest first, with the
+    incidents that started on each (an empty tuple is a quiet day)."""
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=count - 1)
+    by_day: dict[date, list[Incident]] = defaultdict(list)
+    for incident in site.incidents:
+        day = incident.started.astimezone(zone).date()
+        if first <= day <= today:
+            by_day[day].append(incident)
+    return tuple((today - timedelta(days=n), tuple(by_day.get(today - timedelta(days=n), ()))) for n in range(count))
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month of history: its incidents and maintenances, newest first."""
+
+    year: int
+    month: int
+    incidents: tuple[Incident, ...]
+    maintenances: tuple[Maintenance, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}/{self.month:02d}"
+
+
+def history_months(site: Site, now: datetime, zone: ZoneInfo) -> tuple[Month, ...]:
+    """Every month from the first incident or maintenance to ``now``'s month
+    (or to the last item, if later), newest first; quiet months included so
+    that the month navigation has no holes."""
+    incidents: dict[tuple[int, int], list[Incident]] = defaultdict(list)
+    windows: dict[tuple[int, int], list[Maintenance]] = defaultdict(list)
+    for incident in site.incidents:
+        local = incident.started.astimezone(zone)
+        incidents[(local.year, local.month)].append(incident)
+    for window in site.maintenances:
+        local = window.scheduled_start.astimezone(zone)
+        windows[(local.year, local.month)].append(window)
+    keys = set(incidents) | set(windows)
+    if not keys:
+        return ()
+    local_now = now.astimezone(zone)
+    first, last = min(keys), max(max(keys), (local_now.year, local_now.month))
+    months: list[Month] = []
+    year, month = first
+    while (year, month) <= last:
+        months.append(Month(year, month, tuple(incidents.get((year, month), ())), tuple(windows.get((year, month), ()))))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(reversed(months))
+
+
+def incident_duration(incident: Incident, now: datetime) -> timedelta:
+    """From started to resolved, or to ``now`` while it is ongoing."""
+    end = incident.resolved if incident.resolved is not None else now
+    return max(end - incident.started, timedelta(0))
+
+
+def incidents_for_component(site: Site, component_id: str) -> tuple[Incident, ...]:
+    """Incidents that touched a component, newest first."""
+    return tuple(i for i in site.incidents if component_id in i.affected())
+
+
+def maintenances_for_component(site: Site, component_id: str) -> tuple[Maintenance, ...]:
+    """Maintenance windows on a component, newest first."""
+    return tuple(m for m in site.maintenances if component_id in m.components)

@@ -1,0 +1,254 @@
+"""Stage 3: the content model. Frozen dataclasses, complete when constructed.
+
+Nothing in here is filled in later: a value either exists whole or the
+validator reported why it could not be built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from statusgen.config import SiteConfig
+
+
+class Severity(Enum):
+    """How bad an incident is; sev1 is the worst."""
+
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+
+
+class Impact(Enum):
+    """A component's status, in Statuspage's vocabulary.
+
+    ``rank`` orders them from harmless to worst, so "the worst of several"
+    is ``max(..., key=rank)``. Maintenance ranks below every outage: a
+    component that is both down and in maintenance is shown as down.
+    """
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def rank(self) -> int:
+        return _IMPACT_RANK[self]
+
+    @property
+    def label(self) -> str:
+        """Human label: 'Partial outage'."""
+        return self.value.replace("_", " ").capitalize()
+
+
+_IMPACT_RANK = {impact: rank for rank, impact in enumerate(Impact)}
+
+#: Impacts an incident (not a maintenance) may declare for a component.
+INCIDENT_IMPACTS = (Impact.DEGRADED_PERFORMANCE, Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE)
+
+
+class IncidentState(Enum):
+    """Where an incident stands, in the order it normally moves."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class MaintenanceState(Enum):
+    """Where a maintenance window stands, as its author last declared it."""
+
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class MaintenancePhase(Enum):
+    """What a reader is told about a window at build time (derived)."""
+
+    UPCOMING = "upcoming"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class ComponentGroup:
+    """A heading under which components are listed on the overview."""
+
+    id: str
+    name: str
+    description: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Component:
+    """Something customers use and whose status the page reports."""
+
+    id: str
+    name: str
+    description: str
+    group: str | None
+    order: int
+
+
+@dataclass(frozen=True)
+class ImpactChange:
+    """An update's record that one component's impact changed at that time."""
+
+    component: str
+    impact: Impact
+
+
+@dataclass(frozen=True)
+class Update:
+    """One timeline entry: a message published at a time, in a state."""
+
+    anchor: str
+    at: datetime
+    state: IncidentState | MaintenanceState
+    markdown: str
+    html: str
+    changes: tuple[ImpactChange, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class ImpactInterval:
+    """A component had ``impact`` from ``start`` until ``end`` (None: still)."""
+
+    component: str
+    impact: Impact
+    start: datetime
+    end: datetime | None
+
+    def covers(self, moment: datetime) -> bool:
+        return self.start <= moment and (self.end is None or moment < self.end)
+
+    def duration(self, until: datetime) -> timedelta:
+        end = self.end if self.end is not None else until
+        return max(end - self.start, timedelta(0))
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An unplanned disruption and its timeline.
+
+    ``components`` is the impact each component had when the incident
+    started (as written in front matter); ``intervals`` is the full history
+    after applying every update's impact changes, ending at ``resolved``.
+    ``updates`` are sorted oldest first.
+    """
+
+    slug: str
+    path: str
+    title: str
+    severity: Severity
+    state: IncidentState
+    started: datetime
+    resolved: datetime | None
+    components: tuple[tuple[str, Impact], ...]
+    updates: tuple[Update, ...]
+    intervals: tuple[ImpactInterval, ...]
+    postmortem: str | None
+    summary: str
+    lead_html: str
+    postmortem_line: int = 1
+    """Line of the ``postmortem:`` field, for cross-file diagnostics."""
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved is not None
+
+    def affected(self) -> tuple[str, ...]:
+        """Every component the incident touched, in first-touched order."""
+        seen: dict[str, None] = {}
+        for interval in self.intervals:
+            seen.setdefault(interval.component, None)
+        for component, _ in self.components:
+            seen.setdefault(component, None)
+        return tuple(seen)
+
+    def peak_impact(self, component: str) -> Impact:
+        """The worst impact the incident had on one component."""
+        impacts = [i.impact for i in self.intervals if i.component == component]
+        impacts += [impact for cid, impact in self.components if cid == component]
+        return max(impacts, key=lambda i: i.rank, default=Impact.OPERATIONAL)
+
+    def latest_update(self) -> Update | None:
+        return self.updates[-1] if self.updates else None
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """A planned window during which components are under maintenance."""
+
+    slug: str
+    path: str
+    title: str
+    state: MaintenanceState
+    scheduled_start: datetime
+    scheduled_end: datetime
+    components: tuple[str, ...]
+    updates: tuple[Update, ...]
+    summary: str
+    lead_html: str
+
+    def latest_update(self) -> Update | None:
+        return self.updates[-1] if self.updates else None
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    """A published account of one or more incidents, for customers."""
+
+    slug: str
+    path: str
+    title: str
+    incidents: tuple[str, ...]
+    published: datetime
+    summary: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the content describes, validated and cross-linked.
+
+    Incidents and maintenances are sorted newest first (by ``started`` and
+    ``scheduled_start``); postmortems newest first by ``published``.
+    """
+
+    config: SiteConfig
+    incidents: tuple[Incident, ...]
+    maintenances: tuple[Maintenance, ...]
+    postmortems: tuple[Postmortem, ...]
+
+    def component(self, component_id: str) -> Component:
+        return next(c for c in self.config.components if c.id == component_id)
+
+    def incident(self, slug: str) -> Incident | None:
+        return next((i for i in self.incidents if i.slug == slug), None)
+
+    def postmortem(self, slug: str) -> Postmortem | None:
+        return next((p for p in self.postmortems if p.slug == slug), None)

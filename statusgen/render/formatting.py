@@ -1,0 +1,76 @@
+"""Formatting times, durations and URLs for pages (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+from statusgen.durations import format_duration
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")
+
+
+def iso_utc(moment: datetime) -> str:
+    """Machine form for ``datetime=`` attributes and feeds: ``2026-03-02T14:05:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Formatter:
+    """Shows times in the site's zone, always naming the zone."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def date_text(self, day: date) -> str:
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+    def datetime_text(self, moment: datetime) -> str:
+        local = self.local(moment)
+        return f"{self.date_text(local.date())}, {local:%H:%M} {local.tzname()}"
+
+    def time_element(self, moment: datetime, style: str = "datetime") -> Markup:
+        """``<time datetime="…Z">2 March 2026, 14:05 UTC</time>``; styles: datetime, date, time."""
+        local = self.local(moment)
+        if style == "date":
+            text = self.date_text(local.date())
+        elif style == "time":
+            text = f"{local:%H:%M} {local.tzname()}"
+        else:
+            text = self.datetime_text(moment)
+        return Markup('<time datetime="{}" data-local="{}">{}</time>').format(iso_utc(moment), style, text)
+
+    def day_element(self, day: date) -> Markup:
+        return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self.date_text(day))
+
+
+def duration_text(delta: timedelta) -> str:
+    """'1 h 5 min'."""
+    return format_duration(delta)
+
+
+def relative_root(page: str) -> str:
+    """The relative prefix from a page's folder to the site root.
+
+    ``page`` is the page's URL path below the root: '' for the root,
+    'incidents/x/' for a page in a folder. Relative links keep the site
+    working under any path it is served from (GitHub Pages project sites,
+    a local ``http.server``) with no rebuild.
+    """
+    depth = page.count("/")
+    return "../" * depth if depth else "./"
+
+
+def page_file(page: str) -> str:
+    """The file a page URL is written to: 'incidents/x/' -> 'incidents/x/index.html'."""
+    return f"{page}index.html" if page.endswith("/") or page == "" else page
+
+
+def attr(value: str) -> Markup:
+    """Escape a value for an attribute (for use outside templates)."""
+    return escape(value)

@@ -1,0 +1,160 @@
+"""Render every page of the site: model + build time -> artifacts (pure)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from statusgen.derive import (
+    history_months,
+    incidents_for_component,
+    maintenance_phase,
+    maintenances_for_component,
+    overview,
+    component_statuses,
+)
+from statusgen.model import Impact, Incident, Site, Severity
+from statusgen.render import Artifact
+from statusgen.render.formatting import MONTHS, Formatter, page_file, relative_root
+from statusgen.render.views import ItemView, views_for_site
+
+
+@dataclass(frozen=True)
+class ActiveItem:
+    view: ItemView
+    latest: Any
+    worst: Impact
+
+
+@dataclass(frozen=True)
+class MonthLink:
+    key: str
+    label: str
+    count_text: str
+
+
+class PageRenderer:
+    """Holds what every page shares; each method returns artifacts."""
+
+    def __init__(self, site: Site, env: jinja2.Environment, now: datetime) -> None:
+        self.site = site
+        self.env = env
+        self.now = now
+        self.fmt = Formatter(site.config.zone)
+        self.views = views_for_site(site, now)
+        self.pages: list[str] = []
+
+    def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, **values: Any) -> Artifact:
+        """Render one template at a page URL path ('' is the root)."""
+        config = self.site.config
+        context = {
+            "site": config,
+            "root": config.base_path if absolute_root else relative_root(page),
+            "canonical": config.base_url + page,
+            "section": section,
+            "fmt": self.fmt,
+            "now": self.now,
+            **values,
+        }
+        html = self.env.get_template(template).render(context)
+        if not absolute_root:
+            self.pages.append(page)
+        return Artifact(page_file(page), html.encode("utf-8"))
+
+    def all(self) -> list[Artifact]:
+        out = [self.overview(), *self.incident_pages(), *self.history(), *self.components(), *self.postmortems()]
+        out.append(self.page("404.html", "404.html", "", absolute_root=True))
+        return out
+
+    def overview(self) -> Artifact:
+        summary = overview(self.site, self.now)
+        active = [
+            ActiveItem(self.views[i.slug], i.latest_update(),
+                       max((c.now for c in self.views[i.slug].components), key=lambda x: x.rank, default=Impact.OPERATIONAL))
+            for i in summary.active
+        ]
+        maintenance_now = [ActiveItem(self.views[m.slug], m.latest_update(), Impact.UNDER_MAINTENANCE) for m in summary.maintenance_now]
+        days = [(day, [self.views[i.slug] for i in incidents]) for day, incidents in summary.days]
+        return self.page(
+            "index.html", "", "status", overview=summary, active=active, maintenance_now=maintenance_now,
+            upcoming=[self.views[m.slug] for m in summary.upcoming], days=days,
+        )
+
+    def _month_of(self, moment: datetime) -> tuple[str, str]:
+        local = self.fmt.local(moment)
+        return f"{local.year:04d}/{local.month:02d}", f"{MONTHS[local.month - 1]} {local.year}"
+
+    def incident_pages(self) -> list[Artifact]:
+        names = {c.id: c.name for c in self.site.config.components}
+        out = []
+        for incident in self.site.incidents:
+            key, label = self._month_of(incident.started)
+            out.append(self.page(
+                "incident.html", f"incidents/{incident.slug}/", "history", view=self.views[incident.slug],
+                updates=list(reversed(incident.updates)), lead_html=incident.lead_html,
+                postmortem=self.site.postmortem(incident.postmortem) if incident.postmortem else None,
+                component_names=names, month_key=key, month_label=label, phase=None,
+            ))
+        for window in self.site.maintenances:
+            key, label = self._month_of(window.scheduled_start)
+            out.append(self.page(
+                "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug],
+                updates=list(reversed(window.updates)), lead_html=window.lead_html, postmortem=None,
+                component_names=names, month_key=key, month_label=label, phase=maintenance_phase(window, self.now),
+            ))
+        return out
+
+    def history(self) -> list[Artifact]:
+        months = history_months(self.site, self.now, self.site.config.zone)
+        links = []
+        for month in months:
+            count = len(month.incidents)
+            text = "no incidents" if count == 0 else f"{count} incident{'s' if count != 1 else ''}"
+            if month.maintenances:
+                text += f", {len(month.maintenances)} maintenance"
+            links.append(MonthLink(month.key, f"{MONTHS[month.month - 1]} {month.year}", text))
+        by_year: dict[int, list[MonthLink]] = defaultdict(list)
+        for month, link in zip(months, links, strict=True):
+            by_year[month.year].append(link)
+        out = [self.page("history_index.html", "history/", "history", years=sorted(by_year.items(), reverse=True))]
+        for index, (month, link) in enumerate(zip(months, links, strict=True)):
+            items = [self.views[i.slug] for i in month.incidents] + [self.views[m.slug] for m in month.maintenances]
+            items.sort(key=lambda v: (v.start, v.slug), reverse=True)
+            out.append(self.page(
+                "history_month.html", f"history/{month.key}/", "history", label=link.label, views=items,
+                newer=links[index - 1] if index > 0 else None,
+                older=links[index + 1] if index + 1 < len(links) else None,
+            ))
+        return out
+
+    def components(self) -> list[Artifact]:
+        statuses = component_statuses(self.site, self.now)
+        groups = {g.id: g for g in self.site.config.groups}
+        out = []
+        for component in self.site.config.components:
+            out.append(self.page(
+                "component.html", f"components/{component.id}/", "status", component=component,
+                group=groups.get(component.group) if component.group else None, current=statuses[component.id],
+                views=[self.views[i.slug] for i in incidents_for_component(self.site, component.id)],
+                windows=[self.views[m.slug] for m in maintenances_for_component(self.site, component.id)],
+            ))
+        return out
+
+    def postmortems(self) -> list[Artifact]:
+        names = {c.id: c.name for c in self.site.config.components}
+        entries_by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        out = []
+        for postmortem in self.site.postmortems:
+            incidents: list[Incident] = [i for slug in postmortem.incidents if (i := self.site.incident(slug))]
+            severity: Severity | None = min((i.severity for i in incidents), key=lambda s: s.value, default=None)
+            components = sorted({names[c] for i in incidents for c in i.affected()})
+            year = self.fmt.local(postmortem.published).year
+            entries_by_year[year].append({"postmortem": postmortem, "incidents": incidents, "severity": severity, "components": components})
+            out.append(self.page("postmortem.html", f"postmortems/{postmortem.slug}/", "postmortems",
+                                 postmortem=postmortem, incidents=incidents))
+        out.insert(0, self.page("postmortems.html", "postmortems/", "postmortems", years=sorted(entries_by_year.items(), reverse=True)))
+        return out

@@ -1,0 +1,67 @@
+"""Load a theme: the site's ``themes/<name>/`` over the built-in default.
+
+Loading happens once, at the start of a build (it reads files); rendering
+afterwards is pure. Templates are compiled up front so that a syntax error
+in a site's override is reported as a diagnostic, not a traceback mid-build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from statusgen.diagnostics import Diagnostic, error
+
+BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A ready template environment and the static files to copy."""
+
+    env: jinja2.Environment
+    static: tuple[tuple[str, bytes], ...]
+
+
+def _static_files(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def load_theme(site_dir: Path, name: str) -> tuple[Theme | None, list[Diagnostic]]:
+    """Build the theme, or report why a template cannot be used."""
+    site_theme = site_dir / "themes" / name
+    builtin = BUILTIN_THEMES / "default"
+    search = [str(p / "templates") for p in (site_theme, builtin) if (p / "templates").is_dir()]
+    if name != "default" and not site_theme.is_dir():
+        return None, [error("statusgen.toml", 1, 1, "config-theme",
+                            f"theme '{name}' was not found: expected a folder themes/{name}/ in the site")]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    problems: list[Diagnostic] = []
+    for template_name in env.list_templates():
+        try:
+            env.get_template(template_name)
+        except jinja2.TemplateSyntaxError as exc:
+            where = Path(exc.filename).resolve() if exc.filename else None
+            try:
+                shown = where.relative_to(site_dir.resolve()).as_posix() if where else template_name
+            except ValueError:
+                shown = template_name
+            problems.append(error(shown, exc.lineno or 1, 1, "template-syntax",
+                                  f"template {template_name} does not compile: {exc.message}"))
+    static = _static_files(builtin / "static")
+    static.update(_static_files(site_theme / "static"))
+    if problems:
+        return None, problems
+    return Theme(env, tuple(sorted(static.items()))), []

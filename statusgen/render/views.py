@@ -1,0 +1,97 @@
+"""Plain values that templates show: one shape for incidents and maintenance
+in lists, so a list template never branches on what it is listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from statusgen.derive import incident_duration, maintenance_phase
+from statusgen.model import (
+    Impact,
+    Incident,
+    IncidentState,
+    Maintenance,
+    MaintenanceState,
+    Severity,
+    Site,
+)
+from statusgen.render.formatting import duration_text
+
+
+@dataclass(frozen=True)
+class IntervalView:
+    impact: Impact
+    start: datetime
+    end: datetime | None
+    duration: str
+
+
+@dataclass(frozen=True)
+class ComponentImpactView:
+    id: str
+    name: str
+    peak: Impact
+    now: Impact
+    intervals: tuple[IntervalView, ...]
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An incident or maintenance window as lists and headers show it."""
+
+    slug: str
+    url: str
+    title: str
+    is_maintenance: bool
+    severity: Severity | None
+    state: IncidentState | MaintenanceState
+    start: datetime
+    end: datetime | None
+    duration: str
+    ongoing_text: str
+    summary: str
+    components: tuple[ComponentImpactView, ...]
+
+
+def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
+    """The view of an incident at ``now``."""
+    names = {c.id: c.name for c in site.config.components}
+    components = []
+    for cid in incident.affected():
+        intervals = tuple(
+            IntervalView(i.impact, i.start, i.end, duration_text(i.duration(now)))
+            for i in incident.intervals if i.component == cid
+        )
+        current = next((i.impact for i in incident.intervals if i.component == cid and i.covers(now)), Impact.OPERATIONAL)
+        components.append(ComponentImpactView(cid, names[cid], incident.peak_impact(cid), current, intervals))
+    return ItemView(
+        slug=incident.slug, url=f"incidents/{incident.slug}/", title=incident.title, is_maintenance=False,
+        severity=incident.severity, state=incident.state, start=incident.started, end=incident.resolved,
+        duration=duration_text(incident_duration(incident, now)), ongoing_text="ongoing",
+        summary=incident.summary, components=tuple(components),
+    )
+
+
+def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView:
+    """The view of a maintenance window at ``now``."""
+    names = {c.id: c.name for c in site.config.components}
+    phase = maintenance_phase(window, now)
+    components = tuple(
+        ComponentImpactView(cid, names[cid], Impact.UNDER_MAINTENANCE, Impact.UNDER_MAINTENANCE, ())
+        for cid in window.components
+    )
+    return ItemView(
+        slug=window.slug, url=f"incidents/{window.slug}/", title=window.title, is_maintenance=True,
+        severity=None, state=window.state, start=window.scheduled_start, end=window.scheduled_end,
+        duration=duration_text(window.scheduled_end - window.scheduled_start), ongoing_text=phase.label.lower(),
+        summary=window.summary, components=components,
+    )
+
+
+def views_for_site(site: Site, now: datetime) -> dict[str, ItemView]:
+    """Every item's view, computed once per build and shared by all pages."""
+    views = {i.slug: incident_view(site, i, now) for i in site.incidents}
+    views.update({m.slug: maintenance_view(site, m, now) for m in site.maintenances})
+    return views
+

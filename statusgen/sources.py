@@ -1,0 +1,155 @@
+"""Stage 1: find content files, decode them, split front matter from body.
+
+Nothing here interprets a field. Each file becomes a :class:`SourceFile` that
+remembers where its front matter and its body start, so every later stage can
+report a line number in the file, not in a fragment of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from frontmatter.default_handlers import YAMLHandler
+
+from statusgen.diagnostics import Diagnostic, error
+
+CONFIG_NAME = "statusgen.toml"
+
+# python-frontmatter's YAML boundary (a line of three or more dashes). Its
+# ``split`` returns bare strings; we need the offsets, so we match the same
+# pattern ourselves and keep the spans.
+_BOUNDARY: re.Pattern[str] = YAMLHandler.FM_BOUNDARY or re.compile(r"^-{3,}\s*$", re.MULTILINE)
+
+
+class ContentKind(Enum):
+    """Which content folder a file came from."""
+
+    INCIDENT = "incidents"
+    POSTMORTEM = "postmortems"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One Markdown content file, split but not interpreted.
+
+    ``front_matter_line`` is the 1-based line in the file that YAML line 0 of
+    ``front_matter`` corresponds to; ``body_line`` is the 1-based line in the
+    file of the body's first line.
+    """
+
+    path: str
+    kind: ContentKind
+    slug: str
+    front_matter: str
+    front_matter_line: int
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """The site configuration file's text."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything read from the site directory."""
+
+    config: ConfigSource | None
+    files: tuple[SourceFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def line_of(text: str, position: int) -> int:
+    """1-based line number of a character position."""
+    return text.count("\n", 0, position) + 1
+
+
+def split_front_matter(path: str, kind: ContentKind, slug: str, text: str) -> SourceFile | Diagnostic:
+    """Split one decoded file into front matter and body, keeping line offsets."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        return error(path, 1, 1, "file-empty", "file is empty; expected front matter between '---' lines, then Markdown")
+    first = _BOUNDARY.match(text)
+    if first is None:
+        return error(
+            path, 1, 1, "front-matter-missing",
+            "front matter is missing: the file must start with a line '---', then YAML fields, then '---'",
+        )
+    second = _BOUNDARY.search(text, first.end())
+    if second is None:
+        return error(
+            path, 1, 1, "front-matter-unclosed",
+            "front matter is not closed: expected a second line '---' after the YAML fields",
+        )
+    body_start = second.end()
+    # The boundary pattern may stop before the newline that ends its line.
+    if text.startswith("\n", body_start):
+        body_start += 1
+    return SourceFile(
+        path=path,
+        kind=kind,
+        slug=slug,
+        front_matter=text[first.end() : second.start()],
+        front_matter_line=line_of(text, first.end()),
+        body=text[body_start:],
+        body_line=line_of(text, body_start),
+    )
+
+
+def decode(path: str, data: bytes) -> str | Diagnostic:
+    """Decode UTF-8 strictly; name the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return error(
+            path, line, column, "encoding",
+            f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded; save the file as UTF-8",
+        )
+
+
+def read_sources(site_dir: Path) -> Sources:
+    """Read the configuration and every content file under ``site_dir``."""
+    diagnostics: list[Diagnostic] = []
+    config: ConfigSource | None = None
+    config_path = site_dir / CONFIG_NAME
+    if config_path.is_file():
+        decoded = decode(CONFIG_NAME, config_path.read_bytes())
+        if isinstance(decoded, Diagnostic):
+            diagnostics.append(decoded)
+        else:
+            config = ConfigSource(CONFIG_NAME, decoded)
+    else:
+        diagnostics.append(
+            error(CONFIG_NAME, 0, 0, "config-missing", f"no {CONFIG_NAME} in {site_dir}: this directory is not a statusgen site")
+        )
+
+    files: list[SourceFile] = []
+    for kind in ContentKind:
+        folder = site_dir / "content" / kind.value
+        if not folder.is_dir():
+            continue
+        for file_path in sorted(folder.rglob("*.md")):
+            if not file_path.is_file():
+                continue
+            rel = file_path.relative_to(site_dir).as_posix()
+            decoded = decode(rel, file_path.read_bytes())
+            if isinstance(decoded, Diagnostic):
+                diagnostics.append(decoded)
+                continue
+            split = split_front_matter(rel, kind, file_path.stem, decoded)
+            if isinstance(split, Diagnostic):
+                diagnostics.append(split)
+            else:
+                files.append(split)
+    return Sources(config, tuple(files), tuple(diagnostics))
