@@ -62,11 +62,11 @@ def link_postmortems(
         named = incident.postmortem
         claimer = claimed.get(incident.slug)
         if named is not None and named not in by_slug:
-            problems.append(error(incident.path, incident.postmortem_line, 1, "incident-unknown-postmortem",
+            problems.append(error(incident.path, *incident.postmortem_at, "incident-unknown-postmortem",
                                   f"postmortem names '{named}', but there is no content/postmortems/{named}.md"
                                   f"{did_you_mean(named, sorted(by_slug))}"))
         elif named is not None and claimer is not None and claimer.slug != named:
-            problems.append(error(incident.path, incident.postmortem_line, 1, "postmortem-mismatch",
+            problems.append(error(incident.path, *incident.postmortem_at, "postmortem-mismatch",
                                   f"postmortem is '{named}', but {claimer.path} claims this incident; "
                                   "the incident and the postmortem must name each other"))
         elif named is not None and claimer is None:

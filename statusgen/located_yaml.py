@@ -67,7 +67,12 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_base: int, path: str
     if isinstance(node, yaml.SequenceNode):
         elements = tuple(_convert(loader, child, line_base, path, problems) for child in node.value)
         return Entry(value=[e.value for e in elements], line=line, column=column, elements=elements, kind="sequence")
-    value = loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    try:
+        value = loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    except (ValueError, OverflowError, yaml.YAMLError):
+        # PyYAML's own resolvers can fail on scalars that merely look like a
+        # date (2026-02-30); keep the text and let the field's validator judge it.
+        value = str(node.value)
     return Entry(value=value, line=line, column=column, raw=str(node.value))
 
 

@@ -173,8 +173,8 @@ class Incident:
     postmortem: str | None
     summary: str
     lead_html: str
-    postmortem_line: int = 1
-    """Line of the ``postmortem:`` field, for cross-file diagnostics."""
+    postmortem_at: tuple[int, int] = (1, 1)
+    """Line and column of the ``postmortem:`` value, for cross-file diagnostics."""
 
     @property
     def is_resolved(self) -> bool:

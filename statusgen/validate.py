@@ -99,13 +99,16 @@ def _component_map(reader: FieldReader, config: SiteConfig, allowed: tuple[Impac
 def _check_updates(
     reader: FieldReader, raw_updates: tuple[RawUpdate, ...], vocabulary: type[IncidentState] | type[MaintenanceState],
     config: SiteConfig, change_impacts: tuple[Impact, ...],
-) -> list[Update]:
+) -> tuple[list[Update], bool]:
+    """Check each update's state and changes. Returns the updates and whether
+    every update survived (a dropped one makes state comparisons meaningless)."""
     names = [s.value for s in vocabulary]
     labels = ", ".join(s.label for s in vocabulary)  # type: ignore[attr-defined]
     known = [c.id for c in config.components]
     impact_names = [i.value for i in change_impacts]
     updates: list[Update] = []
     seen: dict[datetime, int] = {}
+    complete = True
     for raw in raw_updates:
         ok = True
         key = raw.state.strip().lower().replace(" ", "_").replace("-", "_")
@@ -130,16 +133,16 @@ def _check_updates(
                 reader.err(change.line, change.column + len(change.component) + 1, "impact-value",
                            f"impact of component '{change.component}' must be one of {one_of(impact_names)} "
                            f"(got {change.impact!r}){did_you_mean(change.impact, impact_names)}")
-                ok = False
             else:
                 changes.append(ImpactChange(change.component, Impact(change.impact)))
+        complete = complete and ok
         if ok:
             updates.append(Update(
                 anchor=update_anchor(raw.at), at=raw.at, state=vocabulary(key), markdown=raw.markdown,
                 html=raw.html, changes=tuple(changes), line=raw.line,
             ))
     updates.sort(key=lambda u: u.at)
-    return updates
+    return updates, complete
 
 
 def impact_intervals(
@@ -185,16 +188,17 @@ def validate_incident(source: SourceFile, config: SiteConfig) -> tuple[Incident 
         return None, diagnostics
     if kind == "maintenance":
         built: Incident | Maintenance | None
-        built, problems = _maintenance(source, root, config, timeline.lead_html, timeline.updates)
+        built, problems = _maintenance(source, root, config, timeline.lead_html, timeline.updates, not timeline_problems)
     else:
-        built, problems = _incident(source, root, config, timeline.lead_html, timeline.updates)
+        built, problems = _incident(source, root, config, timeline.lead_html, timeline.updates, not timeline_problems)
     diagnostics += problems
     # an update whose heading did not parse is missing from the object: never hand it on
     return (None if has_errors(diagnostics) else built), diagnostics
 
 
 def _incident(
-    source: SourceFile, root: Entry, config: SiteConfig, lead_html: str, raw_updates: tuple[RawUpdate, ...]
+    source: SourceFile, root: Entry, config: SiteConfig, lead_html: str, raw_updates: tuple[RawUpdate, ...],
+    timeline_complete: bool,
 ) -> tuple[Incident | None, list[Diagnostic]]:
     r = FieldReader(source.path, root, INCIDENT_FIELDS)
     r.unknown_fields({
@@ -209,7 +213,8 @@ def _incident(
     postmortem = r.string("postmortem")
     summary = r.string("summary") or ""
     components = _component_map(r, config, INCIDENT_IMPACTS, "api: partial_outage")
-    updates = _check_updates(r, raw_updates, IncidentState, config, (*INCIDENT_IMPACTS, Impact.OPERATIONAL))
+    updates, complete = _check_updates(r, raw_updates, IncidentState, config, (*INCIDENT_IMPACTS, Impact.OPERATIONAL))
+    complete = complete and timeline_complete
 
     state_entry, resolved_entry = r.at("state"), r.at("resolved")
     if postmortem is not None and not SLUG_PATTERN.match(postmortem):
@@ -227,7 +232,7 @@ def _incident(
         if state is not IncidentState.RESOLVED and resolved_entry is not None:
             r.err(resolved_entry.line, resolved_entry.column, "resolved-not-resolved",
                   f"resolved is set but state is '{state.value}': set state: resolved, or remove resolved")
-        if updates and updates[-1].state is not state:
+        if complete and updates and updates[-1].state is not state:
             latest = updates[-1]
             r.err(state_entry.line, state_entry.column, "state-mismatch",
                   f"state is '{state.value}' but the latest update ({_fmt(latest.at)}, line {latest.line}) "
@@ -242,7 +247,7 @@ def _incident(
                       f"update at {_fmt(update.at)} is after the incident was resolved ({_fmt(resolved)})")
     if state is IncidentState.RESOLVED and not raw_updates:
         r.warn(1, 1, "no-updates", "resolved incident has no updates: readers will see no timeline")
-    if not components and not any(u.changes for u in updates):
+    if r.at("components") is None and not any(u.changes for u in updates):
         r.warn(1, 1, "no-components", "incident names no components: the overview cannot show what it affects")
 
     if has_errors(r.diagnostics) or title is None or severity is None or state is None or started is None:
@@ -252,12 +257,13 @@ def _incident(
         started=started, resolved=resolved, components=tuple(components), updates=tuple(updates),
         intervals=impact_intervals(started, resolved, components, updates), postmortem=postmortem,
         summary=summary, lead_html=lead_html,
-        postmortem_line=pm_entry.line if (pm_entry := r.at("postmortem")) is not None else 1,
+        postmortem_at=(pm_entry.line, pm_entry.column) if (pm_entry := r.at("postmortem")) is not None else (1, 1),
     ), r.diagnostics
 
 
 def _maintenance(
-    source: SourceFile, root: Entry, config: SiteConfig, lead_html: str, raw_updates: tuple[RawUpdate, ...]
+    source: SourceFile, root: Entry, config: SiteConfig, lead_html: str, raw_updates: tuple[RawUpdate, ...],
+    timeline_complete: bool,
 ) -> tuple[Maintenance | None, list[Diagnostic]]:
     r = FieldReader(source.path, root, MAINTENANCE_FIELDS)
     r.unknown_fields(_MAINTENANCE_ONLY)
@@ -267,17 +273,18 @@ def _maintenance(
     end = r.timestamp("scheduled_end", required=True)
     summary = r.string("summary") or ""
     components = _component_map(r, config, (Impact.UNDER_MAINTENANCE,), "api: under_maintenance")
-    updates = _check_updates(r, raw_updates, MaintenanceState, config, ())
+    updates, complete = _check_updates(r, raw_updates, MaintenanceState, config, ())
+    complete = complete and timeline_complete
     end_entry, state_entry = r.at("scheduled_end"), r.at("state")
     if start and end and end <= start and end_entry:
         r.err(end_entry.line, end_entry.column, "window-order",
               f"scheduled_end ({_fmt(end)}) must be after scheduled_start ({_fmt(start)})")
-    if state is not None and state_entry is not None and updates and updates[-1].state is not state:
+    if complete and state is not None and state_entry is not None and updates and updates[-1].state is not state:
         latest = updates[-1]
         r.err(state_entry.line, state_entry.column, "state-mismatch",
               f"state is '{state.value}' but the latest update ({_fmt(latest.at)}, line {latest.line}) "
               f"says '{latest.state.value}'; they must agree")
-    if not components:
+    if r.at("components") is None:
         r.warn(1, 1, "no-components", "maintenance names no components: the overview cannot show what it affects")
     if has_errors(r.diagnostics) or title is None or state is None or start is None or end is None:
         return None, r.diagnostics
