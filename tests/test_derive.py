@@ -1,0 +1,134 @@
+"""Derived statuses at a fixed build time, from small fixture sites."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from statusgen.derive import component_status_at, history_months, maintenance_phase, overview
+from statusgen.model import Impact, MaintenancePhase
+from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
+
+OPEN = """\
+---
+title: Web app down
+severity: sev1
+state: identified
+started: 2026-03-10T11:00:00Z
+components:
+  web: major_outage
+  api: degraded_performance
+---
+
+## 2026-03-10 11:40 UTC — Identified
+
+Components: api=operational
+
+The API has recovered; the web app is still down.
+
+## 2026-03-10 11:05 UTC — Investigating
+
+We are investigating.
+"""
+
+MAINTENANCE = """\
+---
+title: Database upgrade
+kind: maintenance
+state: {state}
+scheduled_start: {start}
+scheduled_end: {end}
+components:
+  email: under_maintenance
+---
+"""
+
+
+def site_with(make_site: SiteMaker, files: dict[str, str]):  # type: ignore[no-untyped-def]
+    loaded = load(make_site(files))
+    assert loaded.site is not None, [d.format() for d in loaded.diagnostics]
+    return loaded.site
+
+
+def test_open_incident_puts_its_impact_on_components(make_site: SiteMaker) -> None:
+    site = site_with(make_site, {"content/incidents/open.md": OPEN})
+    assert component_status_at(site, "web", NOW) is Impact.MAJOR_OUTAGE
+    # the update at 11:40 restored the API before the incident resolved
+    assert component_status_at(site, "api", NOW) is Impact.OPERATIONAL
+    assert component_status_at(site, "api", datetime(2026, 3, 10, 11, 30, tzinfo=UTC)) is Impact.DEGRADED_PERFORMANCE
+    summary = overview(site, NOW)
+    assert summary.status is Impact.MAJOR_OUTAGE
+    assert summary.banner == "Major outage"
+    assert [i.slug for i in summary.active] == ["open"]
+
+
+def test_resolved_incident_leaves_components_operational(make_site: SiteMaker) -> None:
+    site = site_with(make_site, {"content/incidents/old.md": RESOLVED_INCIDENT})
+    assert component_status_at(site, "api", NOW) is Impact.OPERATIONAL
+    assert component_status_at(site, "api", datetime(2026, 3, 2, 15, 0, tzinfo=UTC)) is Impact.PARTIAL_OUTAGE
+    summary = overview(site, NOW)
+    assert summary.status is Impact.OPERATIONAL
+    assert summary.banner == "All systems operational"
+    assert summary.active == ()
+
+
+def test_impact_intervals_record_staggered_recovery(make_site: SiteMaker) -> None:
+    site = site_with(make_site, {"content/incidents/open.md": OPEN})
+    incident = site.incidents[0]
+    spans = [(i.component, i.impact.value, i.start.strftime("%H:%M"), i.end and i.end.strftime("%H:%M"))
+             for i in incident.intervals]
+    assert spans == [("api", "degraded_performance", "11:00", "11:40"), ("web", "major_outage", "11:00", None)]
+
+
+def test_maintenance_upcoming_in_progress_completed(make_site: SiteMaker) -> None:
+    def window(state: str, start: str, end: str):  # type: ignore[no-untyped-def]
+        text = MAINTENANCE.format(state=state, start=start, end=end)
+        return site_with(make_site, {"content/incidents/m.md": text}).maintenances[0]
+
+    upcoming = window("scheduled", "2026-03-11T02:00:00Z", "2026-03-11T04:00:00Z")
+    assert maintenance_phase(upcoming, NOW) is MaintenancePhase.UPCOMING
+    # still "scheduled" in the file, but the clock says it has begun
+    running = window("scheduled", "2026-03-10T11:00:00Z", "2026-03-10T13:00:00Z")
+    assert maintenance_phase(running, NOW) is MaintenancePhase.IN_PROGRESS
+    finished = window("scheduled", "2026-03-09T02:00:00Z", "2026-03-09T04:00:00Z")
+    assert maintenance_phase(finished, NOW) is MaintenancePhase.COMPLETED
+    overrun = window("in_progress", "2026-03-09T02:00:00Z", "2026-03-09T04:00:00Z")
+    assert maintenance_phase(overrun, NOW) is MaintenancePhase.IN_PROGRESS
+
+
+def test_maintenance_in_progress_sets_status_and_banner(make_site: SiteMaker) -> None:
+    text = MAINTENANCE.format(state="scheduled", start="2026-03-10T11:00:00Z", end="2026-03-10T13:00:00Z")
+    site = site_with(make_site, {"content/incidents/m.md": text})
+    assert component_status_at(site, "email", NOW) is Impact.UNDER_MAINTENANCE
+    summary = overview(site, NOW)
+    assert summary.status is Impact.UNDER_MAINTENANCE
+    assert summary.banner == "Scheduled maintenance in progress"
+    assert [m.slug for m in summary.maintenance_now] == ["m"]
+    later = overview(site, datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
+    assert later.status is Impact.OPERATIONAL and later.maintenance_now == ()
+
+
+def test_outage_outranks_maintenance(make_site: SiteMaker) -> None:
+    maint = MAINTENANCE.format(state="in_progress", start="2026-03-10T10:00:00Z", end="2026-03-10T13:00:00Z")
+    maint = maint.replace("email: under_maintenance", "web: under_maintenance")
+    site = site_with(make_site, {"content/incidents/m.md": maint, "content/incidents/open.md": OPEN})
+    assert component_status_at(site, "web", NOW) is Impact.MAJOR_OUTAGE
+
+
+def test_history_months_fill_quiet_months(make_site: SiteMaker) -> None:
+    old = RESOLVED_INCIDENT.replace("2026-03-02", "2025-12-02")
+    site = site_with(make_site, {"content/incidents/old.md": old})
+    months = history_months(site, NOW, site.config.zone)
+    assert [m.key for m in months] == ["2026/03", "2026/02", "2026/01", "2025/12"]
+    assert [len(m.incidents) for m in months] == [0, 0, 0, 1]
+
+
+def test_overview_days_are_in_site_timezone(make_site: SiteMaker) -> None:
+    late = RESOLVED_INCIDENT.replace("2026-03-02T14:00:00Z", "2026-03-09T23:30:00Z").replace(
+        "2026-03-02T15:30:00Z", "2026-03-09T23:50:00Z").replace("2026-03-02 15:30 UTC", "2026-03-09 23:50 UTC").replace(
+        "2026-03-02 14:05 UTC", "2026-03-09 23:35 UTC")
+    from tests.conftest import CONFIG
+    loaded = load(make_site({"content/incidents/late.md": late}, config=CONFIG.replace('"UTC"', '"Europe/Berlin"')))
+    assert loaded.site is not None
+    days = dict(overview(loaded.site, NOW).days)
+    # 23:30 UTC on 9 March is 00:30 on 10 March in Berlin
+    assert [i.slug for i in days[datetime(2026, 3, 10).date()]] == ["late"]
