@@ -1,0 +1,106 @@
+"""The command line: exit codes, messages, and never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from statusgen import __version__
+from statusgen.cli import main
+from tests.conftest import RESOLVED_INCIDENT, SiteMaker
+from tests.site_checks import tree_bytes
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1773144000"}
+    return subprocess.run([sys.executable, "-m", "statusgen", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def test_build_success_prints_one_summary_line(make_site: SiteMaker) -> None:
+    root = make_site({"content/incidents/2026-03-02-api.md": RESOLVED_INCIDENT})
+    result = run("build", "-s", str(root))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Built 9 pages (")
+    assert lines[0].endswith(f"-> {root / 'output'}/index.html")
+    assert result.stderr == ""
+
+
+def test_content_error_exits_1_without_traceback_and_keeps_output(make_site: SiteMaker) -> None:
+    root = make_site({"content/incidents/2026-03-02-api.md": RESOLVED_INCIDENT})
+    assert run("build", "-s", str(root)).returncode == 0
+    before = tree_bytes(root / "output")
+    (root / "content/incidents/2026-03-02-api.md").write_text(RESOLVED_INCIDENT.replace("sev2", "sev9"))
+    result = run("build", "-s", str(root))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "content/incidents/2026-03-02-api.md:3:11: error: severity must be one of sev1, sev2, sev3 (got 'sev9'); "
+        "did you mean 'sev3'? [severity-value]",
+        f"statusgen: build failed with 1 error; {root / 'output'} was left unchanged",
+    ]
+    assert tree_bytes(root / "output") == before
+
+
+def test_strict_turns_warnings_into_failure(make_site: SiteMaker) -> None:
+    text = RESOLVED_INCIDENT.replace("severity: sev2", "severity: sev2\nowner: team-a")
+    root = make_site({"content/incidents/2026-03-02-api.md": text})
+    assert run("build", "-s", str(root)).returncode == 0
+    result = run("build", "-s", str(root), "--strict")
+    assert result.returncode == 1
+    assert "warning: unknown field 'owner'" in result.stderr
+
+
+def test_output_and_base_url_options(make_site: SiteMaker, tmp_path: Path) -> None:
+    root = make_site({"content/incidents/2026-03-02-api.md": RESOLVED_INCIDENT})
+    out = tmp_path / "public"
+    result = run("build", "-s", str(root), "-o", str(out), "--base-url", "https://example.github.io/status/")
+    assert result.returncode == 0, result.stderr
+    assert "<loc>https://example.github.io/status/</loc>" in (out / "sitemap.xml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--no-such-flag"], "unrecognized arguments"),
+        (["frobnicate"], "invalid choice"),
+        ([], "usage:"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_missing_site_dir_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("build", "-s", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+
+
+def test_directory_without_config_is_a_content_error(tmp_path: Path) -> None:
+    result = run("build", "-s", str(tmp_path))
+    assert result.returncode == 1
+    assert "error: no statusgen.toml" in result.stderr
+
+
+def test_foreign_output_directory_is_a_usage_error(make_site: SiteMaker, tmp_path: Path) -> None:
+    root = make_site({"content/incidents/2026-03-02-api.md": RESOLVED_INCIDENT})
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "keep.md").write_text("x")
+    result = run("build", "-s", str(root), "-o", str(tmp_path / "docs"))
+    assert result.returncode == 2
+    assert "refusing to replace it" in result.stderr
+    assert (tmp_path / "docs" / "keep.md").is_file()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"statusgen {__version__}"
