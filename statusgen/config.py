@@ -402,8 +402,9 @@ def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tu
     if isinstance(comm_table, dict):
         where = ("policy", "communication")
         check.unknown_keys(comm_table, _POLICY_SECTIONS["communication"], where, "[policy.communication]")
+        first = check.duration(comm_table, "first_update_within", where, communication.first_update_within)
         communication = CommunicationPolicy(
-            first_update_within=check.duration(comm_table, "first_update_within", where, communication.first_update_within) or communication.first_update_within,
+            first_update_within=first or communication.first_update_within,
             cadence_sev1=check.duration(comm_table, "cadence_sev1", where, communication.cadence_sev1),
             cadence_sev2=check.duration(comm_table, "cadence_sev2", where, communication.cadence_sev2),
             cadence_sev3=check.duration(comm_table, "cadence_sev3", where, communication.cadence_sev3),

@@ -68,7 +68,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_base: int, path: str
         elements = tuple(_convert(loader, child, line_base, path, problems) for child in node.value)
         return Entry(value=[e.value for e in elements], line=line, column=column, elements=elements, kind="sequence")
     try:
-        value = loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        value = loader.construct_object(node, deep=True)
     except (ValueError, OverflowError, yaml.YAMLError):
         # PyYAML's own resolvers can fail on scalars that merely look like a
         # date (2026-02-30); keep the text and let the field's validator judge it.
@@ -85,7 +85,7 @@ def load_front_matter(path: str, text: str, line_base: int, block_end_line: int)
     problems: list[Diagnostic] = []
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        node = loader.get_single_node()
         if node is None:
             return None, [error(path, block_end_line, 1, "front-matter-empty",
                                 "front matter is empty: expected YAML fields such as 'title:' between the '---' lines")]
@@ -104,5 +104,5 @@ def load_front_matter(path: str, text: str, line_base: int, block_end_line: int)
     except yaml.YAMLError as exc:
         return None, [error(path, line_base, 1, "yaml-syntax", f"front matter is not valid YAML: {exc}")]
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     return entry, problems

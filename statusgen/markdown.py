@@ -30,9 +30,11 @@ def parse(text: str) -> list[Token]:
 def render_tokens(tokens: Sequence[Token]) -> str:
     """HTML for a run of tokens from :func:`parse`."""
     md = markdown()
-    return md.renderer.render(list(tokens), md.options, {})
+    html: str = md.renderer.render(list(tokens), md.options, {})
+    return html
 
 
 def render(text: str) -> str:
     """HTML for a whole Markdown text."""
-    return markdown().render(text)
+    html: str = markdown().render(text)
+    return html

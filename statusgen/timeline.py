@@ -103,9 +103,9 @@ def parse_timeline(path: str, body: str, body_line: int) -> tuple[Timeline, list
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
         heading = tokens[start + 1]
-        assert heading.map is not None and tokens[start].map is not None
-        heading_line = body_line + tokens[start].map[0]
-        raw_line = lines[tokens[start].map[0]] if tokens[start].map[0] < len(lines) else ""
+        heading_map = tokens[start].map or [0, 1]
+        heading_line = body_line + heading_map[0]
+        raw_line = lines[heading_map[0]] if heading_map[0] < len(lines) else ""
         text_column = raw_line.find(heading.content) + 1 if heading.content else 1
         match = _HEADING.match(heading.content)
         if match is None:
@@ -139,7 +139,8 @@ def parse_timeline(path: str, body: str, body_line: int) -> tuple[Timeline, list
                                           "'Components:' names no change: expected 'component=impact, ...'"))
                 content = content[3:]
         first_line = next((t.map[0] for t in content if t.map is not None), None)
-        end_line = tokens[end].map[0] if end < len(tokens) and tokens[end].map is not None else len(lines)
+        end_map = tokens[end].map if end < len(tokens) else None
+        end_line = end_map[0] if end_map is not None else len(lines)
         markdown_text = _slice_lines(lines, first_line, end_line) if first_line is not None else ""
         updates.append(RawUpdate(
             at=at,

@@ -18,11 +18,11 @@ from statusgen.located_yaml import Entry, load_front_matter
 from statusgen.markdown import render
 from statusgen.model import (
     INCIDENT_IMPACTS,
+    Impact,
     ImpactChange,
     ImpactInterval,
     Incident,
     IncidentState,
-    Impact,
     Maintenance,
     MaintenanceState,
     Postmortem,
@@ -103,7 +103,7 @@ def _check_updates(
     """Check each update's state and changes. Returns the updates and whether
     every update survived (a dropped one makes state comparisons meaningless)."""
     names = [s.value for s in vocabulary]
-    labels = ", ".join(s.label for s in vocabulary)  # type: ignore[attr-defined]
+    labels = ", ".join(s.label for s in vocabulary)
     known = [c.id for c in config.components]
     impact_names = [i.value for i in change_impacts]
     updates: list[Update] = []
@@ -115,7 +115,7 @@ def _check_updates(
         if key not in names:
             reader.err(raw.line, raw.state_column, "update-state",
                        f"update state must be one of {labels} (got {raw.state!r})"
-                       f"{did_you_mean(raw.state.capitalize(), [s.label for s in vocabulary])}")  # type: ignore[attr-defined]
+                       f"{did_you_mean(raw.state.capitalize(), [s.label for s in vocabulary])}")
             ok = False
         if raw.at in seen:
             reader.err(raw.line, 4, "update-duplicate-time",

@@ -58,7 +58,6 @@ def broken_internal_links(output: Path, base_url: str) -> list[str]:
                 if not file.is_file():
                     problems.append(f"{rel}: {value} -> missing {file.relative_to(output)}")
                     continue
-                if target.fragment and file.suffix == ".html":
-                    if soup(file).find(id=target.fragment) is None:
-                        problems.append(f"{rel}: {value} -> no element with id {target.fragment}")
+                if target.fragment and file.suffix == ".html" and soup(file).find(id=target.fragment) is None:
+                    problems.append(f"{rel}: {value} -> no element with id {target.fragment}")
     return problems

@@ -10,14 +10,14 @@ from typing import Any
 import jinja2
 
 from statusgen.derive import (
+    component_statuses,
     history_months,
     incidents_for_component,
     maintenance_phase,
     maintenances_for_component,
     overview,
-    component_statuses,
 )
-from statusgen.model import Impact, Incident, Site, Severity
+from statusgen.model import Impact, Incident, Severity, Site
 from statusgen.render import Artifact
 from statusgen.render.formatting import MONTHS, Formatter, page_file, relative_root
 from statusgen.render.views import ItemView, views_for_site
