@@ -45,6 +45,11 @@ class Formatter:
             text = self.datetime_text(moment)
         return Markup('<time datetime="{}" data-local="{}">{}</time>').format(iso_utc(moment), style, text)
 
+    def end_element(self, start: datetime, end: datetime) -> Markup:
+        """The end of a range: just the time when it ends on the day it began."""
+        same_day = self.local(start).date() == self.local(end).date()
+        return self.time_element(end, "time" if same_day else "datetime")
+
     def day_element(self, day: date) -> Markup:
         return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self.date_text(day))
 
