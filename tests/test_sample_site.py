@@ -53,5 +53,6 @@ def test_sample_builds_with_working_links(tmp_path: Path) -> None:
         assert result.ok
         assert broken_internal_links(out, base_url) == []
     page = soup(out / "index.html")
+    assert page.select_one(".brand svg") is not None, "the sample's themes/ override is used"
     assert page.select_one(".banner-text").get_text(strip=True) == "Partial outage"
     assert "Sign-in service upgrade" in page.find(id="upcoming-h").find_parent("section").get_text()
