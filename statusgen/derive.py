@@ -56,25 +56,9 @@ def worst(impacts: list[Impact]) -> Impact:
     return max(impacts, key=lambda i: i.rank, default=Impact.OPERATIONAL)
 
 
-def component_status_at(site: Site, component_id: str, now: datetime) -> Impact:
-    """A component's status at ``now``: the worst impact any incident or
-    maintenance in progress puts on it."""
-    impacts = [
-        interval.impact
-        for incident in site.incidents
-        for interval in incident.intervals
-        if interval.component == component_id and interval.covers(now)
-    ]
-    impacts += [
-        Impact.UNDER_MAINTENANCE
-        for window in site.maintenances
-        if component_id in window.components and maintenance_phase(window, now) is MaintenancePhase.IN_PROGRESS
-    ]
-    return worst(impacts)
-
-
 def component_statuses(site: Site, now: datetime) -> dict[str, Impact]:
-    """Every component's status at ``now``, computed in one pass."""
+    """Every component's status at ``now``: the worst impact any incident
+    interval covering ``now``, or any maintenance in progress, puts on it."""
     statuses = {c.id: Impact.OPERATIONAL for c in site.config.components}
     for incident in site.incidents:
         for interval in incident.intervals:
@@ -86,6 +70,11 @@ def component_statuses(site: Site, now: datetime) -> dict[str, Impact]:
                 if Impact.UNDER_MAINTENANCE.rank > statuses[cid].rank:
                     statuses[cid] = Impact.UNDER_MAINTENANCE
     return statuses
+
+
+def component_status_at(site: Site, component_id: str, now: datetime) -> Impact:
+    """One component's status at ``now`` (see :func:`component_statuses`)."""
+    return component_statuses(site, now)[component_id]
 
 
 def open_incidents(site: Site) -> list[Incident]:

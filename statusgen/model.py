@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -244,11 +245,21 @@ class Site:
     maintenances: tuple[Maintenance, ...]
     postmortems: tuple[Postmortem, ...]
 
-    def component(self, component_id: str) -> Component:
-        return next(c for c in self.config.components if c.id == component_id)
+    @cached_property
+    def component_names(self) -> dict[str, str]:
+        """Component id -> display name."""
+        return {c.id: c.name for c in self.config.components}
+
+    @cached_property
+    def _incidents_by_slug(self) -> dict[str, Incident]:
+        return {i.slug: i for i in self.incidents}
+
+    @cached_property
+    def _postmortems_by_slug(self) -> dict[str, Postmortem]:
+        return {p.slug: p for p in self.postmortems}
 
     def incident(self, slug: str) -> Incident | None:
-        return next((i for i in self.incidents if i.slug == slug), None)
+        return self._incidents_by_slug.get(slug)
 
     def postmortem(self, slug: str) -> Postmortem | None:
-        return next((p for p in self.postmortems if p.slug == slug), None)
+        return self._postmortems_by_slug.get(slug)

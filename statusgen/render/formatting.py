@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
-
-from statusgen.durations import format_duration
+from markupsafe import Markup
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -54,11 +52,6 @@ class Formatter:
         return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self.date_text(day))
 
 
-def duration_text(delta: timedelta) -> str:
-    """'1 h 5 min'."""
-    return format_duration(delta)
-
-
 def relative_root(page: str) -> str:
     """The relative prefix from a page's folder to the site root.
 
@@ -74,8 +67,3 @@ def relative_root(page: str) -> str:
 def page_file(page: str) -> str:
     """The file a page URL is written to: 'incidents/x/' -> 'incidents/x/index.html'."""
     return f"{page}index.html" if page.endswith("/") or page == "" else page
-
-
-def attr(value: str) -> Markup:
-    """Escape a value for an attribute (for use outside templates)."""
-    return escape(value)

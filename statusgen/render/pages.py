@@ -17,7 +17,7 @@ from statusgen.derive import (
     maintenances_for_component,
     overview,
 )
-from statusgen.model import Impact, Incident, Severity, Site
+from statusgen.model import Impact, Incident, Severity, Site, Update
 from statusgen.render import Artifact
 from statusgen.render.formatting import MONTHS, Formatter, page_file, relative_root
 from statusgen.render.views import ItemView, views_for_site
@@ -26,7 +26,7 @@ from statusgen.render.views import ItemView, views_for_site
 @dataclass(frozen=True)
 class ActiveItem:
     view: ItemView
-    latest: Any
+    latest: Update | None
     worst: Impact
 
 
@@ -89,7 +89,7 @@ class PageRenderer:
         return f"{local.year:04d}/{local.month:02d}", f"{MONTHS[local.month - 1]} {local.year}"
 
     def incident_pages(self) -> list[Artifact]:
-        names = {c.id: c.name for c in self.site.config.components}
+        names = self.site.component_names
         out = []
         for incident in self.site.incidents:
             key, label = self._month_of(incident.started)
@@ -145,7 +145,7 @@ class PageRenderer:
         return out
 
     def postmortems(self) -> list[Artifact]:
-        names = {c.id: c.name for c in self.site.config.components}
+        names = self.site.component_names
         entries_by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
         out = []
         for postmortem in self.site.postmortems:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from statusgen.derive import incident_duration, maintenance_phase
+from statusgen.durations import format_duration
 from statusgen.model import (
     Impact,
     Incident,
@@ -16,7 +17,6 @@ from statusgen.model import (
     Severity,
     Site,
 )
-from statusgen.render.formatting import duration_text
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,11 @@ class ItemView:
 
 def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
     """The view of an incident at ``now``."""
-    names = {c.id: c.name for c in site.config.components}
+    names = site.component_names
     components = []
     for cid in incident.affected():
         intervals = tuple(
-            IntervalView(i.impact, i.start, i.end, duration_text(i.duration(now)))
+            IntervalView(i.impact, i.start, i.end, format_duration(i.duration(now)))
             for i in incident.intervals if i.component == cid
         )
         current = next((i.impact for i in incident.intervals if i.component == cid and i.covers(now)), Impact.OPERATIONAL)
@@ -68,14 +68,14 @@ def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
     return ItemView(
         slug=incident.slug, url=f"incidents/{incident.slug}/", title=incident.title, is_maintenance=False,
         severity=incident.severity, state=incident.state, start=incident.started, end=incident.resolved,
-        duration=duration_text(incident_duration(incident, now)), ongoing_text="ongoing",
+        duration=format_duration(incident_duration(incident, now)), ongoing_text="ongoing",
         summary=incident.summary, components=tuple(components),
     )
 
 
 def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView:
     """The view of a maintenance window at ``now``."""
-    names = {c.id: c.name for c in site.config.components}
+    names = site.component_names
     phase = maintenance_phase(window, now)
     components = tuple(
         ComponentImpactView(cid, names[cid], Impact.UNDER_MAINTENANCE, Impact.UNDER_MAINTENANCE, ())
@@ -84,7 +84,7 @@ def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView
     return ItemView(
         slug=window.slug, url=f"incidents/{window.slug}/", title=window.title, is_maintenance=True,
         severity=None, state=window.state, start=window.scheduled_start, end=window.scheduled_end,
-        duration=duration_text(window.scheduled_end - window.scheduled_start), ongoing_text=phase.label.lower(),
+        duration=format_duration(window.scheduled_end - window.scheduled_start), ongoing_text=phase.label.lower(),
         summary=window.summary, components=components,
     )
 
