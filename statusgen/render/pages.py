@@ -16,6 +16,7 @@ from statusgen.derive import (
     maintenance_phase,
     maintenances_for_component,
     overview,
+    worst,
 )
 from statusgen.model import Impact, Incident, Severity, Site, Update
 from statusgen.render import Artifact
@@ -73,8 +74,7 @@ class PageRenderer:
     def overview(self) -> Artifact:
         summary = overview(self.site, self.now)
         active = [
-            ActiveItem(self.views[i.slug], i.latest_update(),
-                       max((c.now for c in self.views[i.slug].components), key=lambda x: x.rank, default=Impact.OPERATIONAL))
+            ActiveItem(self.views[i.slug], i.latest_update(), worst([c.now for c in self.views[i.slug].components]))
             for i in summary.active
         ]
         maintenance_now = [ActiveItem(self.views[m.slug], m.latest_update(), Impact.UNDER_MAINTENANCE) for m in summary.maintenance_now]
