@@ -10,10 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from statusgen.content import load_site
+from statusgen.derive import component_statuses
 from statusgen.diagnostics import Diagnostic, error, has_errors
 from statusgen.render import Artifact
+from statusgen.render.api import StatuspageApi, statusgen_api
+from statusgen.render.badges import badge_files
+from statusgen.render.calendar import maintenance_calendar
+from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
-from statusgen.render.site_files import assets, nojekyll, robots, sitemap
+from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import load_theme
 from statusgen.write import write_output
 
@@ -69,9 +74,12 @@ def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = F
     diagnostics += problems
     if theme is None:
         return None, diagnostics, 0
-    renderer = PageRenderer(loaded.site, theme.env, now)
+    site = loaded.site
+    renderer = PageRenderer(site, theme.env, now)
     artifacts = renderer.all()
-    artifacts += [sitemap(loaded.site, renderer.pages), robots(loaded.site), nojekyll(), *assets(theme.static)]
+    artifacts += [sitemap(site, renderer.pages), robots(site), nojekyll(), headers(), *assets(theme.static)]
+    artifacts += feeds(site, now) + StatuspageApi(site, now).files() + statusgen_api(site, now)
+    artifacts += [maintenance_calendar(site), banner_script(), *badge_files(site, component_statuses(site, now))]
     return artifacts, diagnostics, len(renderer.pages) + 1
 
 

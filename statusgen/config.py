@@ -94,6 +94,8 @@ class SiteConfig:
     """``[policy.postmortem]``."""
     communication_policy: CommunicationPolicy
     """``[policy.communication]``."""
+    feed_entries: int = 50
+    """How many of the most recent entries each Atom and RSS feed holds. Default 50."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -105,7 +107,7 @@ class SiteConfig:
         return urlsplit(self.base_url).path or "/"
 
 
-_TOP_KEYS = {"title", "base_url", "description", "language", "timezone", "theme", "overview_days",
+_TOP_KEYS = {"title", "base_url", "description", "language", "timezone", "theme", "overview_days", "feed_entries",
              "links", "groups", "components", "policy"}
 _LINK_KEYS = {"home", "support"}
 _GROUP_KEYS = {"id", "name", "description", "order"}
@@ -248,6 +250,10 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
     if overview_days < 1:
         check.err(("overview_days",), "config-value", f"overview_days must be at least 1, found {overview_days}")
         overview_days = 7
+    feed_entries = check.integer(data, "feed_entries", (), 50)
+    if feed_entries < 1:
+        check.err(("feed_entries",), "config-value", f"feed_entries must be at least 1, found {feed_entries}")
+        feed_entries = 50
 
     links = _load_links(check, data.get("links", {}))
     groups = _load_groups(check, data.get("groups", []))
@@ -261,7 +267,7 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
         title=title, base_url=base_url, description=description, language=language,
         timezone=timezone, theme=theme, overview_days=overview_days, links=links,
         groups=groups, components=components, postmortem_policy=postmortem,
-        communication_policy=communication,
+        communication_policy=communication, feed_entries=feed_entries,
     ), check.diagnostics
 
 

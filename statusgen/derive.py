@@ -38,8 +38,10 @@ def maintenance_phase(window: Maintenance, now: datetime) -> MaintenancePhase:
     marked completed is completed; one marked in progress or verifying is in
     progress, even past its scheduled end (it overran). A window still marked
     ``scheduled`` follows the clock, so a scheduled rebuild opens and closes
-    it without a commit.
+    it without a commit. A cancelled window is cancelled whatever the clock says.
     """
+    if window.state is MaintenanceState.CANCELLED:
+        return MaintenancePhase.CANCELLED
     if window.state is MaintenanceState.COMPLETED:
         return MaintenancePhase.COMPLETED
     if window.state in (MaintenanceState.IN_PROGRESS, MaintenanceState.VERIFYING):
@@ -200,3 +202,54 @@ def incidents_for_component(site: Site, component_id: str) -> tuple[Incident, ..
 def maintenances_for_component(site: Site, component_id: str) -> tuple[Maintenance, ...]:
     """Maintenance windows on a component, newest first."""
     return tuple(m for m in site.maintenances if component_id in m.components)
+
+
+def impacts_at(incident: Incident, moment: datetime) -> dict[str, Impact]:
+    """Each component the incident touched, with the impact it had at ``moment``
+    (operational once the incident no longer affected it)."""
+    return {
+        cid: next((i.impact for i in incident.intervals if i.component == cid and i.covers(moment)), Impact.OPERATIONAL)
+        for cid in incident.affected()
+    }
+
+
+def maintenance_moments(window: Maintenance, now: datetime) -> list[datetime]:
+    """When a window changed what readers see, up to ``now``: its updates and,
+    unless cancelled, its scheduled start and end once they have passed."""
+    moments = [u.at for u in window.updates if u.at <= now]
+    if window.state is not MaintenanceState.CANCELLED:
+        moments += [t for t in (window.scheduled_start, window.scheduled_end) if t <= now]
+    return moments
+
+
+def incident_moments(incident: Incident, now: datetime) -> list[datetime]:
+    """When an incident changed what readers see, up to ``now``."""
+    moments = [u.at for u in incident.updates if u.at <= now] + [incident.started]
+    moments += [t for i in incident.intervals for t in (i.start, i.end) if t is not None and t <= now]
+    return [t for t in moments if t <= now]
+
+
+def last_change(site: Site, now: datetime, component: str | None = None) -> datetime | None:
+    """The latest moment up to ``now`` at which the content changed what the
+    page says (about one component, when given). None when nothing has."""
+    moments: list[datetime] = []
+    for incident in site.incidents:
+        if component is None:
+            moments += incident_moments(incident, now)
+        else:
+            moments += [t for i in incident.intervals if i.component == component
+                        for t in (i.start, i.end) if t is not None and t <= now]
+    for window in site.maintenances:
+        if component is None or component in window.components:
+            moments += maintenance_moments(window, now)
+    if component is None:
+        moments += [p.published for p in site.postmortems if p.published <= now]
+    return max(moments, default=None)
+
+
+def first_moment(site: Site) -> datetime | None:
+    """The earliest time the content mentions: when the page's history begins."""
+    moments = [i.started for i in site.incidents] + [m.scheduled_start for m in site.maintenances]
+    moments += [u.at for m in site.maintenances for u in m.updates]
+    moments += [p.published for p in site.postmortems]
+    return min(moments, default=None)

@@ -74,6 +74,7 @@ class MaintenanceState(Enum):
     IN_PROGRESS = "in_progress"
     VERIFYING = "verifying"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
@@ -86,6 +87,7 @@ class MaintenancePhase(Enum):
     UPCOMING = "upcoming"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from statusgen.build import BuildResult, build
 from statusgen.content import Loaded, load_site
+from tests.browser import browser  # noqa: F401  (a session fixture for every browser test)
 
 CONFIG = """\
 title = "Example Status"

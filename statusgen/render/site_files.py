@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from xml.sax.saxutils import escape
 
 from statusgen.model import Site
@@ -31,3 +32,16 @@ def nojekyll() -> Artifact:
 def assets(static: tuple[tuple[str, bytes], ...]) -> list[Artifact]:
     """The theme's static files under ``assets/``."""
     return [Artifact(f"assets/{name}", data) for name, data in static]
+
+
+def banner_script() -> Artifact:
+    """``embed/banner.js``, the in-app banner (docs/embed.md)."""
+    return Artifact("embed/banner.js", files("statusgen.embed").joinpath("banner.js").read_bytes())
+
+
+def headers() -> Artifact:
+    """``_headers`` for hosts that read it (Netlify, Cloudflare Pages): lets
+    another origin's banner and dashboards read the JSON API. GitHub Pages
+    ignores the file and sends ``Access-Control-Allow-Origin: *`` anyway."""
+    text = "/api/*\n  Access-Control-Allow-Origin: *\n/embed/*\n  Access-Control-Allow-Origin: *\n"
+    return Artifact("_headers", text.encode("utf-8"))

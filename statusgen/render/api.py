@@ -1,0 +1,277 @@
+"""The machine-readable API: static JSON files (pure).
+
+``api/v2/`` speaks Atlassian Statuspage's public v2 API: its paths, field
+names and value vocabularies, so an existing Statuspage client works against
+a statusgen site unchanged. statusgen's own, richer data lives apart, under
+``api/statusgen/v1/``, so that no Statuspage client meets a key it does not
+know. docs/api.md documents both, and where statusgen differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from statusgen.derive import (
+    component_statuses,
+    first_moment,
+    impacts_at,
+    last_change,
+    maintenance_phase,
+    worst,
+)
+from statusgen.model import (
+    Component,
+    ComponentGroup,
+    Impact,
+    Incident,
+    IncidentState,
+    Maintenance,
+    MaintenancePhase,
+    MaintenanceState,
+    Severity,
+    Site,
+    Update,
+)
+from statusgen.render import Artifact
+from statusgen.render.formatting import iso_utc
+
+#: Statuspage lists at most this many incidents and maintenances per file.
+LIST_LIMIT = 50
+
+#: Our severities as Statuspage incident impacts.
+SEVERITY_IMPACT = {Severity.SEV1: "critical", Severity.SEV2: "major", Severity.SEV3: "minor"}
+
+#: The page's overall status (the same rule as the overview's banner) as a
+#: Statuspage indicator and description.
+INDICATOR = {
+    Impact.OPERATIONAL: ("none", "All Systems Operational"),
+    Impact.UNDER_MAINTENANCE: ("none", "Service Under Maintenance"),
+    Impact.DEGRADED_PERFORMANCE: ("minor", "Partially Degraded Service"),
+    Impact.PARTIAL_OUTAGE: ("major", "Partial System Outage"),
+    Impact.MAJOR_OUTAGE: ("critical", "Major System Outage"),
+}
+
+#: What Statuspage calls a maintenance in each phase we derive.
+_PHASE_STATUS = {
+    MaintenancePhase.UPCOMING: "scheduled",
+    MaintenancePhase.IN_PROGRESS: "in_progress",
+    MaintenancePhase.COMPLETED: "completed",
+    MaintenancePhase.CANCELLED: "completed",
+}
+
+
+def json_bytes(value: object) -> bytes:
+    """Stable JSON: sorted keys, two-space indent, UTF-8, final newline.
+
+    ``json`` escapes every string for JSON; ``<``, ``>`` and ``&`` are
+    escaped too, so a file stays inert even if someone serves it as HTML.
+    """
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (text + "\n").encode("utf-8")
+
+
+def page_id(site: Site) -> str:
+    """A stable, opaque page id derived from the site's URL."""
+    return hashlib.sha256(site.config.base_url.encode("utf-8")).hexdigest()[:12]
+
+
+def _time(moment: datetime | None) -> str | None:
+    return iso_utc(moment) if moment is not None else None
+
+
+class StatuspageApi:
+    """Builds every ``api/v2/`` file for one site at one build time."""
+
+    def __init__(self, site: Site, now: datetime) -> None:
+        self.site = site
+        self.now = now
+        self.page_id = page_id(site)
+        self.statuses = component_statuses(site, now)
+        self.updated_at = last_change(site, now) or now
+        self.created_at = min(first_moment(site) or self.updated_at, self.updated_at)
+        self.component_list = self._component_list()
+        self.component_objects = {c["id"]: c for c in self.component_list if not c["group"]}
+
+    # -- shared objects -------------------------------------------------
+
+    def page(self) -> dict[str, Any]:
+        config = self.site.config
+        return {"id": self.page_id, "name": config.title, "url": config.base_url,
+                "time_zone": config.timezone, "updated_at": iso_utc(self.updated_at)}
+
+    def status(self) -> dict[str, str]:
+        indicator, description = INDICATOR[worst(list(self.statuses.values()))]
+        return {"indicator": indicator, "description": description}
+
+    def component(self, component: Component, position: int) -> dict[str, Any]:
+        changed = last_change(self.site, self.now, component.id)
+        return {
+            "id": component.id, "name": component.name, "status": self.statuses[component.id].value,
+            "created_at": iso_utc(self.created_at), "updated_at": iso_utc(changed or self.created_at),
+            "position": position, "description": component.description or None, "showcase": True,
+            "start_date": None, "group_id": component.group, "page_id": self.page_id, "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def group(self, group: ComponentGroup, members: list[Component], position: int) -> dict[str, Any]:
+        changed = max((t for c in members if (t := last_change(self.site, self.now, c.id))), default=None)
+        return {
+            "id": group.id, "name": group.name, "status": worst([self.statuses[c.id] for c in members]).value,
+            "created_at": iso_utc(self.created_at), "updated_at": iso_utc(changed or self.created_at),
+            "position": position, "description": group.description or None, "showcase": False,
+            "start_date": None, "group_id": None, "page_id": self.page_id, "group": True,
+            "only_show_if_degraded": False, "components": [c.id for c in members],
+        }
+
+    def _component_list(self) -> list[dict[str, Any]]:
+        """Components and group entries in the overview's order, as Statuspage lists them."""
+        config = self.site.config
+        out: list[dict[str, Any]] = []
+        position = 1
+        for component in config.components:
+            if component.group is None:
+                out.append(self.component(component, position))
+                position += 1
+        for group in config.groups:
+            members = [c for c in config.components if c.group == group.id]
+            if not members:
+                continue
+            out.append(self.group(group, members, position))
+            position += 1
+            for index, component in enumerate(members, start=1):
+                out.append(self.component(component, index))
+        return out
+
+    def _components_by_id(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        return [self.component_objects[cid] for cid in ids]
+
+    def _update(self, item_id: str, update: Update, status: str, affected: list[dict[str, str]] | None) -> dict[str, Any]:
+        at = iso_utc(update.at)
+        return {
+            "id": f"{item_id}--{update.anchor}", "incident_id": item_id, "status": status,
+            "body": update.markdown.strip(), "created_at": at, "updated_at": at, "display_at": at,
+            "affected_components": affected, "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
+        }
+
+    # -- incidents and maintenances -------------------------------------
+
+    def incident(self, incident: Incident) -> dict[str, Any]:
+        names = self.site.component_names
+        updates = []
+        before = {cid: Impact.OPERATIONAL for cid in incident.affected()}
+        for update in incident.updates:
+            after = impacts_at(incident, update.at)
+            changed = [{"code": cid, "name": names[cid], "old_status": before[cid].value, "new_status": after[cid].value}
+                       for cid in after if after[cid] is not before[cid]]
+            updates.append(self._update(incident.slug, update, update.state.value, changed or None))
+            before = after
+        first_published = incident.updates[0].at if incident.updates else incident.started
+        latest = incident.updates[-1].at if incident.updates else incident.started
+        monitoring = next((u.at for u in incident.updates if u.state is IncidentState.MONITORING), None)
+        return {
+            "id": incident.slug, "name": incident.title, "status": incident.state.value,
+            "impact": SEVERITY_IMPACT[incident.severity],
+            "created_at": iso_utc(first_published), "updated_at": iso_utc(max(latest, incident.resolved or latest)),
+            "started_at": iso_utc(incident.started), "monitoring_at": _time(monitoring),
+            "resolved_at": _time(incident.resolved), "shortlink": self._url(incident.slug),
+            "page_id": self.page_id, "scheduled_for": None, "scheduled_until": None,
+            "incident_updates": list(reversed(updates)),
+            "components": self._components_by_id(incident.affected()),
+        }
+
+    def maintenance(self, window: Maintenance) -> dict[str, Any]:
+        names = self.site.component_names
+        updates = []
+        for index, update in enumerate(window.updates):
+            status = "completed" if update.state is MaintenanceState.CANCELLED else update.state.value
+            changed = None
+            if index == 0:
+                changed = [{"code": cid, "name": names[cid], "old_status": Impact.OPERATIONAL.value,
+                            "new_status": Impact.UNDER_MAINTENANCE.value} for cid in window.components] or None
+            updates.append(self._update(window.slug, update, status, changed))
+        phase = maintenance_phase(window, self.now)
+        status = _PHASE_STATUS[phase]
+        if phase is MaintenancePhase.IN_PROGRESS and window.state is MaintenanceState.VERIFYING:
+            status = "verifying"
+        first = window.updates[0].at if window.updates else window.scheduled_start
+        latest = max([u.at for u in window.updates] + [t for t in (window.scheduled_start, window.scheduled_end) if t <= self.now],
+                     default=first)
+        started = next((u.at for u in window.updates if u.state is MaintenanceState.IN_PROGRESS), None)
+        if started is None and phase in (MaintenancePhase.IN_PROGRESS, MaintenancePhase.COMPLETED):
+            started = window.scheduled_start
+        resolved = None
+        if phase is MaintenancePhase.COMPLETED:
+            resolved = next((u.at for u in window.updates if u.state is MaintenanceState.COMPLETED), window.scheduled_end)
+        elif phase is MaintenancePhase.CANCELLED:
+            resolved = window.updates[-1].at if window.updates else None
+        return {
+            "id": window.slug, "name": window.title, "status": status, "impact": "maintenance",
+            "created_at": iso_utc(first), "updated_at": iso_utc(latest), "started_at": _time(started),
+            "monitoring_at": None, "resolved_at": _time(resolved), "shortlink": self._url(window.slug),
+            "page_id": self.page_id, "scheduled_for": iso_utc(window.scheduled_start),
+            "scheduled_until": iso_utc(window.scheduled_end), "incident_updates": list(reversed(updates)),
+            "components": self._components_by_id(window.components),
+        }
+
+    def _url(self, slug: str) -> str:
+        return f"{self.site.config.base_url}incidents/{slug}/"
+
+    def _maintenances(self, *phases: MaintenancePhase) -> list[dict[str, Any]]:
+        chosen = [m for m in self.site.maintenances if maintenance_phase(m, self.now) in phases]
+        chosen.sort(key=lambda m: (m.scheduled_start, m.slug), reverse=True)
+        return [self.maintenance(m) for m in chosen[:LIST_LIMIT]]
+
+    # -- files ----------------------------------------------------------
+
+    def files(self) -> list[Artifact]:
+        page = self.page()
+        unresolved = [self.incident(i) for i in self.site.incidents if not i.is_resolved]
+        upcoming = self._maintenances(MaintenancePhase.UPCOMING)
+        active = self._maintenances(MaintenancePhase.IN_PROGRESS)
+        everything = self._maintenances(*MaintenancePhase)
+        components = self.component_list
+        documents: dict[str, dict[str, Any]] = {
+            "status.json": {"page": page, "status": self.status()},
+            "summary.json": {"page": page, "components": components, "incidents": unresolved,
+                             "scheduled_maintenances": active + upcoming, "status": self.status()},
+            "components.json": {"page": page, "components": components},
+            "incidents.json": {"page": page, "incidents": [self.incident(i) for i in self.site.incidents[:LIST_LIMIT]]},
+            "incidents/unresolved.json": {"page": page, "incidents": unresolved},
+            "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": everything},
+            "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
+            "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
+        }
+        return [Artifact(f"api/v2/{name}", json_bytes(doc)) for name, doc in documents.items()]
+
+
+def statusgen_api(site: Site, now: datetime) -> list[Artifact]:
+    """``api/statusgen/v1/``: what Statuspage's shape has no room for.
+
+    ``incidents.json`` lists every incident (not only the latest 50) with
+    its severity, per-component impact intervals and postmortem link, and
+    every maintenance window with the phase it is in at the build time.
+    """
+    base = site.config.base_url
+    names = site.component_names
+    phases = {m.slug: maintenance_phase(m, now) for m in site.maintenances}
+    incidents = [{
+        "id": i.slug, "title": i.title, "url": f"{base}incidents/{i.slug}/", "severity": i.severity.value,
+        "state": i.state.value, "started": iso_utc(i.started), "resolved": _time(i.resolved), "summary": i.summary,
+        "components": [{"id": cid, "name": names[cid], "peak_impact": i.peak_impact(cid).value} for cid in i.affected()],
+        "intervals": [{"component": v.component, "impact": v.impact.value, "start": iso_utc(v.start), "end": _time(v.end)}
+                      for v in i.intervals],
+        "postmortem": f"{base}postmortems/{i.postmortem}/" if i.postmortem else None,
+    } for i in site.incidents]
+    maintenances = [{
+        "id": m.slug, "title": m.title, "url": f"{base}incidents/{m.slug}/", "state": m.state.value,
+        "phase": phases[m.slug].value, "scheduled_start": iso_utc(m.scheduled_start),
+        "scheduled_end": iso_utc(m.scheduled_end), "summary": m.summary, "components": list(m.components),
+    } for m in site.maintenances]
+    document = {"as_of": iso_utc(now), "page": {"name": site.config.title, "url": base},
+                "incidents": incidents, "maintenances": maintenances}
+    return [Artifact("api/statusgen/v1/incidents.json", json_bytes(document))]

@@ -1,0 +1,170 @@
+"""Atom and RSS feeds, through feedgen (pure).
+
+One entry per published update, not per incident, so a reader sees each
+new update as new. An entry's id is the absolute URL of the update's anchor
+(``…/incidents/<slug>/#update-20260302T140500Z``): it never changes when
+other updates are added. Every time in a feed comes from the content, never
+from the clock, so a rebuild announces nothing again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup
+
+from statusgen import __version__
+from statusgen.derive import impacts_at, maintenance_phase
+from statusgen.model import Impact, Incident, Maintenance, MaintenancePhase, MaintenanceState, Postmortem, Site
+from statusgen.render import Artifact
+from statusgen.render.formatting import Formatter
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One entry: the same fields feed Atom and RSS."""
+
+    id: str
+    title: str
+    link: str
+    html: str
+    published: datetime
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed pair: where it lives and what page it describes."""
+
+    path: str
+    """Folder below the root ('' or 'components/api/'): files are <path>feed.atom and feed.rss."""
+    title: str
+    subtitle: str
+    items: list[FeedItem]
+
+
+def _impact_list(names: dict[str, str], impacts: dict[str, Impact]) -> Markup:
+    if not impacts:
+        return Markup("")
+    rows = Markup("").join(Markup("<li>{}: {}</li>").format(names[cid], impact.label) for cid, impact in impacts.items())
+    return Markup("<p>Affected components:</p><ul>{}</ul>").format(rows)
+
+
+def incident_items(site: Site, incident: Incident, now: datetime) -> list[FeedItem]:
+    """One item per update published by ``now``."""
+    url = f"{site.config.base_url}incidents/{incident.slug}/"
+    names = site.component_names
+    items = []
+    for update in incident.updates:
+        if update.at > now:
+            continue
+        html = Markup(update.html) + _impact_list(names, impacts_at(incident, update.at))
+        items.append(FeedItem(f"{url}#{update.anchor}", f"[{update.state.label}] {incident.title}",
+                              f"{url}#{update.anchor}", str(html), update.at))
+    return items
+
+
+_MAINTENANCE_TITLE = {
+    MaintenanceState.SCHEDULED: "Maintenance scheduled",
+    MaintenanceState.IN_PROGRESS: "Maintenance in progress",
+    MaintenanceState.VERIFYING: "Maintenance verifying",
+    MaintenanceState.COMPLETED: "Maintenance completed",
+    MaintenanceState.CANCELLED: "Maintenance cancelled",
+}
+
+
+def maintenance_items(site: Site, window: Maintenance, now: datetime, fmt: Formatter) -> list[FeedItem]:
+    """A window is announced by each of its updates, and also when it starts
+    and when it completes if no update says so (a window that the clock opens
+    and closes is still announced at both moments)."""
+    url = f"{site.config.base_url}incidents/{window.slug}/"
+    names = site.component_names
+    when = Markup("<p>Scheduled: {} to {}.</p>").format(fmt.datetime_text(window.scheduled_start), fmt.datetime_text(window.scheduled_end))
+    affected = _impact_list(names, {cid: Impact.UNDER_MAINTENANCE for cid in window.components})
+    items = []
+    states = set()
+    for update in window.updates:
+        if update.at > now:
+            continue
+        assert isinstance(update.state, MaintenanceState)
+        states.add(update.state)
+        items.append(FeedItem(f"{url}#{update.anchor}", f"[{_MAINTENANCE_TITLE[update.state]}] {window.title}",
+                              f"{url}#{update.anchor}", str(Markup(update.html) + when + affected), update.at))
+    phase = maintenance_phase(window, now)
+    if phase is MaintenancePhase.CANCELLED:
+        return items
+    if phase in (MaintenancePhase.IN_PROGRESS, MaintenancePhase.COMPLETED) and not states & {MaintenanceState.IN_PROGRESS}:
+        at = min(window.scheduled_start, now)
+        items.append(FeedItem(f"{url}#started", f"[{_MAINTENANCE_TITLE[MaintenanceState.IN_PROGRESS]}] {window.title}",
+                              url, str(Markup("<p>The maintenance window has started.</p>") + when + affected), at))
+    if phase is MaintenancePhase.COMPLETED and MaintenanceState.COMPLETED not in states and window.scheduled_end <= now:
+        items.append(FeedItem(f"{url}#completed", f"[{_MAINTENANCE_TITLE[MaintenanceState.COMPLETED]}] {window.title}",
+                              url, str(Markup("<p>The maintenance window has ended.</p>") + when), window.scheduled_end))
+    return items
+
+
+def postmortem_item(site: Site, postmortem: Postmortem) -> FeedItem:
+    url = f"{site.config.base_url}postmortems/{postmortem.slug}/"
+    html = Markup("<p><strong>{}</strong></p>").format(postmortem.summary) + Markup(postmortem.html)
+    return FeedItem(url, f"Postmortem: {postmortem.title}", url, str(html), postmortem.published)
+
+
+def render_feed(site: Site, spec: FeedSpec) -> list[Artifact]:
+    """The Atom and RSS files of one feed, newest entries first, at most
+    ``feed_entries`` of them."""
+    config = site.config
+    items = sorted(spec.items, key=lambda i: (i.published, i.id), reverse=True)[: config.feed_entries]
+    page_url = config.base_url + spec.path
+    updated = items[0].published if items else _EPOCH
+    out = []
+    for kind, mime in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
+        feed = FeedGenerator()
+        feed.id(page_url)
+        feed.title(spec.title)
+        feed.author({"name": config.title, "uri": config.links.home or config.base_url})
+        feed.subtitle(spec.subtitle)
+        feed.link(href=page_url, rel="alternate", type="text/html")
+        feed.link(href=f"{page_url}feed.{kind}", rel="self", type=mime)
+        feed.language(config.language)
+        feed.updated(updated)
+        feed.lastBuildDate(updated)
+        feed.generator("statusgen", version=__version__)
+        for item in items:
+            entry = feed.add_entry(order="append")
+            entry.id(item.id)
+            entry.guid(item.id, permalink=True)
+            entry.title(item.title)
+            entry.link(href=item.link, rel="alternate", type="text/html")
+            entry.content(item.html, type="html")
+            entry.published(item.published)
+            entry.updated(item.published)
+        data = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
+        out.append(Artifact(f"{spec.path}feed.{kind}", data))
+    return out
+
+
+def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
+    """The site feed, one per component, and the postmortem feed."""
+    config = site.config
+    per_item: dict[str, list[FeedItem]] = {i.slug: incident_items(site, i, now) for i in site.incidents}
+    per_item.update({m.slug: maintenance_items(site, m, now, fmt) for m in site.maintenances})
+    everything = [item for items in per_item.values() for item in items]
+    specs = [FeedSpec("", config.title, config.description or f"Incidents and maintenance for {config.title}", everything)]
+    for component in config.components:
+        touched = [i.slug for i in site.incidents if component.id in i.affected()]
+        touched += [m.slug for m in site.maintenances if component.id in m.components]
+        specs.append(FeedSpec(f"components/{component.id}/", f"{config.title}: {component.name}",
+                              f"Incidents and maintenance affecting {component.name}",
+                              [item for slug in touched for item in per_item[slug]]))
+    specs.append(FeedSpec("postmortems/", f"{config.title}: postmortems", f"Postmortems published by {config.title}",
+                          [postmortem_item(site, p) for p in site.postmortems if p.published <= now]))
+    return specs
+
+
+def feeds(site: Site, now: datetime) -> list[Artifact]:
+    fmt = Formatter(site.config.zone)
+    return [artifact for spec in feed_specs(site, now, fmt) for artifact in render_feed(site, spec)]
+
