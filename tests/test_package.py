@@ -34,6 +34,7 @@ def test_wheel_contains_the_default_theme(wheel: Path) -> None:
     assert expected, "the repository has no theme files?"
     assert expected <= names, expected - names
     assert "statusgen/themes/default/templates/index.html" in names
+    assert "statusgen/embed/banner.js" in names
 
 
 def test_installed_wheel_builds_a_site_outside_the_repository(wheel: Path, tmp_path: Path) -> None:
@@ -50,3 +51,4 @@ def test_installed_wheel_builds_a_site_outside_the_repository(wheel: Path, tmp_p
     assert (site / "output" / "incidents" / "2026-03-02-api" / "index.html").is_file()
     assert (site / "output" / "assets" / "style.css").read_bytes() == (
         REPO / "statusgen" / "themes" / "default" / "static" / "style.css").read_bytes()
+    assert (site / "output" / "embed" / "banner.js").read_bytes() == (REPO / "statusgen" / "embed" / "banner.js").read_bytes()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import feedparser
+import jsonschema
 import pytest
+from icalendar import Calendar
 
 from statusgen.build import build
 from statusgen.content import load_site
 from statusgen.derive import maintenance_phase
 from statusgen.model import MaintenancePhase, Severity, Site
 from tests.site_checks import broken_internal_links, soup
+from tests.statuspage_schema import SCHEMAS
 
 REPO = Path(__file__).resolve().parent.parent
 #: The sample's "present": the day its ongoing incident is happening.
@@ -56,3 +61,21 @@ def test_sample_builds_with_working_links(tmp_path: Path) -> None:
     assert page.select_one(".brand svg") is not None, "the sample's themes/ override is used"
     assert page.select_one(".banner-text").get_text(strip=True) == "Partial outage"
     assert "Sign-in service upgrade" in page.find(id="upcoming-h").find_parent("section").get_text()
+
+
+def test_sample_subscriptions_are_valid(sample: Site, tmp_path: Path) -> None:
+    result = build(REPO, tmp_path / "out", now=SAMPLE_NOW, strict=True)
+    assert result.ok, result.diagnostics
+    out = tmp_path / "out"
+    feeds = sorted(out.rglob("feed.*"))
+    assert len(feeds) == 2 * (len(sample.config.components) + 2)
+    for feed in feeds:
+        parsed = feedparser.parse(feed.read_bytes())
+        assert not parsed.bozo, (feed, parsed.get("bozo_exception"))
+    assert feedparser.parse((out / "feed.atom").read_bytes()).entries[0].title == "[Identified] Payment confirmations delayed"
+    for name, schema in SCHEMAS.items():
+        jsonschema.validate(json.loads((out / "api/v2" / name).read_text()), schema)
+    status = json.loads((out / "api/v2/status.json").read_text())["status"]
+    assert status == {"indicator": "major", "description": "Partial System Outage"}
+    events = list(Calendar.from_ical((out / "maintenance.ics").read_bytes()).walk("VEVENT"))
+    assert len(events) == len(sample.maintenances)
