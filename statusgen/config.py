@@ -65,6 +65,17 @@ class CommunicationPolicy:
 
 
 @dataclass(frozen=True)
+class UptimePolicy:
+    """``[uptime]``: how incident impact turns into an uptime figure."""
+
+    partial_outage_weight: float = 0.3
+    """How much of a partial outage's time counts as down (0 to 1). A major
+    outage counts fully, degraded performance not at all. Default 0.3."""
+    days: int = 90
+    """Days shown in the overview's uptime bars. Default 90."""
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """The whole of ``statusgen.toml``."""
 
@@ -96,6 +107,8 @@ class SiteConfig:
     """``[policy.communication]``."""
     feed_entries: int = 50
     """How many of the most recent entries each Atom and RSS feed holds. Default 50."""
+    uptime: UptimePolicy = UptimePolicy()
+    """``[uptime]``."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -108,7 +121,7 @@ class SiteConfig:
 
 
 _TOP_KEYS = {"title", "base_url", "description", "language", "timezone", "theme", "overview_days", "feed_entries",
-             "links", "groups", "components", "policy"}
+             "uptime", "links", "groups", "components", "policy"}
 _LINK_KEYS = {"home", "support"}
 _GROUP_KEYS = {"id", "name", "description", "order"}
 _COMPONENT_KEYS = {"id", "name", "description", "group", "order"}
@@ -260,6 +273,7 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
     components = _load_components(check, data.get("components", []), {g.id for g in groups})
     component_ids = [c.id for c in components]
     postmortem, communication = _load_policy(check, data.get("policy", {}), component_ids)
+    uptime = _load_uptime(check, data.get("uptime", {}))
 
     if any(d.severity.value == "error" for d in check.diagnostics):
         return None, check.diagnostics
@@ -267,7 +281,7 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
         title=title, base_url=base_url, description=description, language=language,
         timezone=timezone, theme=theme, overview_days=overview_days, links=links,
         groups=groups, components=components, postmortem_policy=postmortem,
-        communication_policy=communication, feed_entries=feed_entries,
+        communication_policy=communication, feed_entries=feed_entries, uptime=uptime,
     ), check.diagnostics
 
 
@@ -418,3 +432,20 @@ def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tu
     else:
         check.err(("policy", "communication"), "config-type", f"policy.communication must be a table, found {_describe(comm_table)}")
     return postmortem, communication
+
+
+def _load_uptime(check: _Checker, table: object) -> UptimePolicy:
+    if not isinstance(table, dict):
+        check.err(("uptime",), "config-type", f"uptime must be a table ([uptime]), found {_describe(table)}")
+        return UptimePolicy()
+    check.unknown_keys(table, {"partial_outage_weight", "days"}, ("uptime",), "[uptime]")
+    weight = table.get("partial_outage_weight", UptimePolicy.partial_outage_weight)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+        check.err(("uptime", "partial_outage_weight"), "config-value",
+                  f"uptime.partial_outage_weight must be a number from 0 to 1, found {_describe(weight)}")
+        weight = UptimePolicy.partial_outage_weight
+    days = check.integer(table, "days", ("uptime",), UptimePolicy.days)
+    if not 1 <= days <= 366:
+        check.err(("uptime", "days"), "config-value", f"uptime.days must be from 1 to 366, found {days}")
+        days = UptimePolicy.days
+    return UptimePolicy(partial_outage_weight=float(weight), days=days)

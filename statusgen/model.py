@@ -178,6 +178,14 @@ class Incident:
     lead_html: str
     postmortem_at: tuple[int, int] = (1, 1)
     """Line and column of the ``postmortem:`` value, for cross-file diagnostics."""
+    waiver: str | None = None
+    """``postmortem_waived``: why no postmortem will be published, shown to readers."""
+    field_lines: tuple[tuple[str, int], ...] = ()
+    """Each front-matter field's line, for diagnostics about the incident as a whole."""
+
+    def line_of(self, field: str) -> int:
+        """The line of a front-matter field (1 when the field is absent)."""
+        return dict(self.field_lines).get(field, 1)
 
     @property
     def is_resolved(self) -> bool:

@@ -34,7 +34,8 @@ from statusgen.timeline import RawUpdate, parse_timeline
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-INCIDENT_FIELDS = ("title", "kind", "severity", "state", "components", "started", "resolved", "postmortem", "summary")
+INCIDENT_FIELDS = ("title", "kind", "severity", "state", "components", "started", "resolved", "postmortem",
+                   "postmortem_waived", "summary")
 MAINTENANCE_FIELDS = ("title", "kind", "state", "components", "scheduled_start", "scheduled_end", "summary")
 POSTMORTEM_FIELDS = ("title", "incidents", "published", "summary")
 
@@ -211,6 +212,10 @@ def _incident(
     started = r.timestamp("started", required=True)
     resolved = r.timestamp("resolved")
     postmortem = r.string("postmortem")
+    waiver = r.string("postmortem_waived")
+    if waiver is not None and not waiver.strip() and (waiver_entry := r.at("postmortem_waived")) is not None:
+        r.err(waiver_entry.line, waiver_entry.column, "waiver-reason",
+              "postmortem_waived must give the reason, which readers see in the publication index")
     summary = r.string("summary") or ""
     components = _component_map(r, config, INCIDENT_IMPACTS, "api: partial_outage")
     updates, complete = _check_updates(r, raw_updates, IncidentState, config, (*INCIDENT_IMPACTS, Impact.OPERATIONAL))
@@ -258,6 +263,8 @@ def _incident(
         intervals=impact_intervals(started, resolved, components, updates), postmortem=postmortem,
         summary=summary, lead_html=lead_html,
         postmortem_at=(pm_entry.line, pm_entry.column) if (pm_entry := r.at("postmortem")) is not None else (1, 1),
+        waiver=waiver.strip() if waiver else None,
+        field_lines=tuple((key, entry.line) for key, entry in root.items.items()),
     ), r.diagnostics
 
 

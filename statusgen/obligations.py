@@ -1,0 +1,180 @@
+"""Postmortem obligations: which incidents owe a postmortem, and where each stands (pure).
+
+The rules, in the order they are applied (docs/publication.md says the same):
+
+1. An incident **requires** a postmortem when any of these holds, and the
+   reasons are kept: its severity is in ``severities``; some component was in
+   partial or major outage, for longer in all than ``outage_longer_than``
+   (overlapping outages on several components count once); it touched a
+   component listed in ``components``.
+2. A linked postmortem makes it **published**, required or not, with the
+   days from resolution to publication; **late** when published after the due date.
+3. Otherwise, not required: **not required**, with the reason.
+4. Required but started before ``effective_from``: **before the policy**.
+5. Required with ``postmortem_waived``: **waived**, with the reason.
+6. Required and not resolved: **ongoing**.
+7. Required, resolved: due ``due_within`` after resolution; **pending**
+   until then, **overdue** from the due time on (judged at the build time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from statistics import median
+
+from statusgen.durations import format_duration
+from statusgen.model import Impact, Incident, Postmortem, Site
+
+OUTAGE = (Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE)
+
+
+class ObligationState(Enum):
+    NOT_REQUIRED = "not_required"
+    BEFORE_POLICY = "before_policy"
+    ONGOING = "ongoing"
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    PUBLISHED = "published"
+    WAIVED = "waived"
+
+    @property
+    def label(self) -> str:
+        return {"not_required": "Not required", "before_policy": "Before the policy"}.get(self.value, self.value.capitalize())
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One incident's postmortem obligation at the build time."""
+
+    incident: Incident
+    state: ObligationState
+    required: bool
+    reasons: tuple[str, ...]
+    """Why it is required ("sev1", "outage of 45 min", "touched Card payments"), or
+    for a not-required incident what it was ("sev3, 12 min")."""
+    due: datetime | None
+    postmortem: Postmortem | None
+    days_to_publish: float | None
+    late: bool
+    in_policy: bool
+    """Started on or after ``effective_from`` (always, without one)."""
+
+    @property
+    def owed(self) -> bool:
+        """Counted in the index's figures: required and under the policy (waived ones included)."""
+        return self.required and self.in_policy
+
+    def sentence(self, fmt: Callable[[datetime], str]) -> str:
+        """What the incident page says, e.g. 'Postmortem due by 9 March 2026'.
+
+        ``fmt`` writes a moment as a date in the site's zone.
+        """
+        if self.state is ObligationState.PUBLISHED:
+            assert self.postmortem is not None
+            return f"Postmortem published {fmt(self.postmortem.published)}" + (" (late)" if self.late else "")
+        if self.state is ObligationState.NOT_REQUIRED:
+            return f"No postmortem required: {', '.join(self.reasons)}"
+        if self.state is ObligationState.BEFORE_POLICY:
+            return "No postmortem: this incident predates our postmortem policy"
+        if self.state is ObligationState.WAIVED:
+            return f"Postmortem waived: {self.incident.waiver}"
+        if self.state is ObligationState.ONGOING:
+            return "A postmortem will be due after this incident is resolved"
+        assert self.due is not None
+        if self.state is ObligationState.OVERDUE:
+            return f"Postmortem overdue: it was due by {fmt(self.due)}"
+        return f"Postmortem due by {fmt(self.due)}"
+
+
+def outage_time(incident: Incident, until: datetime) -> timedelta:
+    """How long any component was in partial or major outage (overlaps counted once)."""
+    spans = sorted((i.start, i.end or until) for i in incident.intervals if i.impact in OUTAGE)
+    total = timedelta(0)
+    current: tuple[datetime, datetime] | None = None
+    for start, end in spans:
+        if current is None or start > current[1]:
+            if current is not None:
+                total += current[1] - current[0]
+            current = (start, end)
+        else:
+            current = (current[0], max(current[1], end))
+    if current is not None:
+        total += current[1] - current[0]
+    return max(total, timedelta(0))
+
+
+def obligation(site: Site, incident: Incident, now: datetime) -> Obligation:
+    """Apply the rules in the module docstring to one incident."""
+    policy = site.config.postmortem_policy
+    names = site.component_names
+    outage = outage_time(incident, incident.resolved or now)
+    reasons: list[str] = []
+    if incident.severity in policy.severities:
+        reasons.append(incident.severity.value)
+    if outage > policy.outage_longer_than:
+        reasons.append(f"outage of {format_duration(outage)}")
+    reasons += [f"touched {names[c]}" for c in incident.affected() if c in policy.components]
+    required = bool(reasons)
+    due = incident.resolved + policy.due_within if incident.resolved is not None else None
+    in_policy = policy.effective_from is None or incident.started.astimezone(UTC).date() >= policy.effective_from
+    if not in_policy:
+        due = None
+    postmortem = site.postmortem(incident.postmortem) if incident.postmortem else None
+
+    def made(state: ObligationState, why: list[str], *, days: float | None = None, late: bool = False) -> Obligation:
+        return Obligation(incident, state, required, tuple(why), due, postmortem, days, late, in_policy)
+
+    if postmortem is not None:
+        days = None
+        if incident.resolved is not None:
+            days = round(max((postmortem.published - incident.resolved).total_seconds(), 0) / 86400, 1)
+        return made(ObligationState.PUBLISHED, reasons, days=days, late=due is not None and postmortem.published > due)
+    if not required:
+        what = [incident.severity.value]
+        what.append(f"{format_duration(outage)} of outage" if outage else "no outage")
+        return made(ObligationState.NOT_REQUIRED, what)
+    if not in_policy:
+        return made(ObligationState.BEFORE_POLICY, reasons)
+    if incident.waiver:
+        return made(ObligationState.WAIVED, reasons)
+    if due is None:
+        return made(ObligationState.ONGOING, reasons)
+    return made(ObligationState.OVERDUE if now >= due else ObligationState.PENDING, reasons)
+
+
+def obligations(site: Site, now: datetime) -> dict[str, Obligation]:
+    """Every incident's obligation, by slug, newest incident first."""
+    return {i.slug: obligation(site, i, now) for i in site.incidents}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The index's headline figures for a set of obligations."""
+
+    owed: int
+    published: int
+    on_time: int
+    overdue: int
+    pending: int
+    waived: int
+    median_days: float | None
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.published) if self.published else None
+
+
+def figures(items: list[Obligation]) -> Figures:
+    owed = [o for o in items if o.owed]
+    published = [o for o in owed if o.state is ObligationState.PUBLISHED]
+    days = [o.days_to_publish for o in published if o.days_to_publish is not None]
+    return Figures(
+        owed=len(owed), published=len(published), on_time=sum(not o.late for o in published),
+        overdue=sum(o.state is ObligationState.OVERDUE for o in owed),
+        pending=sum(o.state is ObligationState.PENDING for o in owed),
+        waived=sum(o.state is ObligationState.WAIVED for o in owed),
+        median_days=round(median(days), 1) if days else None,
+    )
