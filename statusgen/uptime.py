@@ -15,6 +15,7 @@ The overview's bars and the reports use this one computation.
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import pairwise
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -82,7 +83,7 @@ class Uptime:
         active = dict.fromkeys(Impact, 0)
         out: list[Segment] = []
         moments = sorted(events)
-        for left, right in zip(moments, moments[1:], strict=False):
+        for left, right in pairwise(moments):
             for impact, delta in events[left]:
                 active[impact] += delta
             covering = [i for i, count in active.items() if count > 0]
