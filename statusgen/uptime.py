@@ -15,9 +15,9 @@ The overview's bars and the reports use this one computation.
 from __future__ import annotations
 
 from bisect import bisect_left
-from itertools import pairwise
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from statusgen.model import Impact, MaintenanceState, Site
