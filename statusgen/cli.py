@@ -28,7 +28,31 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", default=None, metavar="URL",
                        help="override base_url from statusgen.toml (for example for a preview deploy)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check = commands.add_parser("check", help="validate the content and report postmortem policy findings",
+                                description="Validate the content as build does, and report overdue (error) and pending (note) "
+                                            "postmortems. Writes nothing. Exit 1 when there are errors.")
+    check.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
+                       help="the site directory (holding statusgen.toml); default: the current directory")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text",
+                       help="text (default), json (stable, documented) or github (workflow annotations)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from statusgen.build import build_time
+    from statusgen.check import FORMATS, check
+
+    if not args.site_dir.is_dir():
+        print(f"statusgen: error: site directory {args.site_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    now, problem = build_time()
+    if problem is not None:
+        print(problem.format(), file=sys.stderr)
+        return EXIT_USAGE
+    diagnostics, ok = check(args.site_dir, now, strict=args.strict)
+    sys.stdout.write(FORMATS[args.format](diagnostics, ok))
+    return EXIT_OK if ok else EXIT_CONTENT
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -72,5 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     if args.command == "build":
         return _run_build(args)
+    if args.command == "check":
+        return _run_check(args)
     parser.print_help(sys.stderr)
     return EXIT_USAGE

@@ -51,6 +51,11 @@ def warning(path: str | PurePosixPath, line: int, column: int, code: str, messag
     return Diagnostic(str(path), line, column, Severity.WARNING, code, message)
 
 
+def note(path: str | PurePosixPath, line: int, column: int, code: str, message: str) -> Diagnostic:
+    """Build a note: information that never stops anything."""
+    return Diagnostic(str(path), line, column, Severity.NOTE, code, message)
+
+
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Order diagnostics by file, then position, so output is stable and readable."""
     return sorted(diagnostics, key=lambda d: (d.path, d.line, d.column, d.code, d.message))

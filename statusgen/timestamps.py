@@ -33,3 +33,8 @@ def parse_timestamp(text: str) -> datetime:
     except ValueError as exc:
         raise TimestampError(f"a real date and time ({exc})") from exc
     return parsed.astimezone(UTC)
+
+
+#: English month names, for labels; every stage may name a month.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")

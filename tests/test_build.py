@@ -74,7 +74,7 @@ def test_overview_shows_what_a_reader_needs(site: Path) -> None:
     page = soup(site / "output" / "index.html")
     assert page.select_one(".banner-text").get_text(strip=True) == "Major outage"
     rows = {li.select_one(".component-name").get_text(strip=True): li.select_one(".status").get_text(strip=True)
-            for li in page.select(".components li")}
+            for li in page.select(".components > li")}
     assert rows == {"API": "Operational", "Web app": "Major outage", "Email": "Operational"}
     active = page.select(".cards .card h3")
     assert [h.get_text(strip=True) for h in active] == ["Web app down"]

@@ -27,9 +27,14 @@ def test_build_success_prints_one_summary_line(make_site: SiteMaker) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("Built 9 pages (")
+    # 9 pages of history and archive, the publication index, and reports: index, 2026, January to March
+    assert lines[0].startswith("Built 15 pages (")
     assert lines[0].endswith(f"-> {root / 'output'}/index.html")
-    assert result.stderr == ""
+    # the sev2 owes a postmortem, due 7 March: the build says so and still succeeds
+    assert result.stderr.splitlines() == [
+        "content/incidents/2026-03-02-api.md:6:1: note: the postmortem for 'Elevated API errors' was due by 7 March 2026 "
+        "(2 days ago; required: sev2, outage of 1 h 30 min): publish one in content/postmortems/ naming '2026-03-02-api', "
+        "or add postmortem_waived: \"reason\" [postmortem-overdue]"]
 
 
 def test_content_error_exits_1_without_traceback_and_keeps_output(make_site: SiteMaker) -> None:

@@ -36,6 +36,7 @@ from statusgen.model import (
     Site,
     Update,
 )
+from statusgen.obligations import Obligation, figures
 from statusgen.render import Artifact
 from statusgen.render.formatting import iso_utc
 
@@ -275,3 +276,30 @@ def statusgen_api(site: Site, now: datetime) -> list[Artifact]:
     document = {"as_of": iso_utc(now), "page": {"name": site.config.title, "url": base},
                 "incidents": incidents, "maintenances": maintenances}
     return [Artifact("api/statusgen/v1/incidents.json", json_bytes(document))]
+
+
+def postmortems_api(site: Site, now: datetime, found: dict[str, Obligation]) -> Artifact:
+    """``api/statusgen/v1/postmortems.json``: every incident's obligation, for auditors."""
+    base = site.config.base_url
+    policy = site.config.postmortem_policy
+    rows = [{
+        "incident": o.incident.slug, "title": o.incident.title, "url": f"{base}incidents/{o.incident.slug}/",
+        "severity": o.incident.severity.value, "started": iso_utc(o.incident.started), "resolved": _time(o.incident.resolved),
+        "components": list(o.incident.affected()), "required": o.required, "in_policy": o.in_policy, "reasons": list(o.reasons),
+        "state": o.state.value, "due": _time(o.due), "waiver": o.incident.waiver,
+        "postmortem": {"url": f"{base}postmortems/{o.postmortem.slug}/", "published": iso_utc(o.postmortem.published),
+                       "days_to_publish": o.days_to_publish, "late": o.late} if o.postmortem else None,
+    } for o in found.values()]
+    total = figures(list(found.values()))
+    document = {
+        "as_of": iso_utc(now),
+        "policy": {"severities": [s.value for s in policy.severities],
+                   "outage_longer_than_minutes": policy.outage_longer_than.total_seconds() / 60,
+                   "components": list(policy.components), "due_within_hours": policy.due_within.total_seconds() / 3600,
+                   "effective_from": policy.effective_from.isoformat() if policy.effective_from else None},
+        "figures": {"owed": total.owed, "published": total.published, "published_on_time": total.on_time,
+                    "published_on_time_percent": total.on_time_percent, "median_days_to_publish": total.median_days,
+                    "overdue": total.overdue, "pending": total.pending, "waived": total.waived},
+        "incidents": rows,
+    }
+    return Artifact("api/statusgen/v1/postmortems.json", json_bytes(document))

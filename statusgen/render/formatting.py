@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December")
+from statusgen.timestamps import MONTHS
 
 
 def iso_utc(moment: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import jinja2
@@ -18,10 +18,16 @@ from statusgen.derive import (
     overview,
     worst,
 )
+from statusgen.durations import format_duration
 from statusgen.model import Impact, Incident, Severity, Site, Update
+from statusgen.obligations import ObligationState, figures, obligations
 from statusgen.render import Artifact
-from statusgen.render.formatting import MONTHS, Formatter, page_file, relative_root
+from statusgen.render.charts import Bar, column_chart, row_chart
+from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.views import ItemView, views_for_site
+from statusgen.reports import Report, Reports
+from statusgen.timestamps import MONTHS
+from statusgen.uptime import Uptime, day_bounds, percent
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,23 @@ class ActiveItem:
     view: ItemView
     latest: Update | None
     worst: Impact
+
+
+@dataclass(frozen=True)
+class DayCell:
+    """One day of a component's uptime bar."""
+
+    day: date
+    ratio: float | None
+    percent: str
+    worst: Impact
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class UptimeBar:
+    cells: tuple[DayCell, ...]
+    percent: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,8 @@ class PageRenderer:
         self.fmt = Formatter(site.config.zone)
         self.views = views_for_site(site, now)
         self.pages: list[str] = []
+        self.obligations = obligations(site, now)
+        self.uptime = Uptime(site, now)
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, **values: Any) -> Artifact:
         """Render one template at a page URL path ('' is the root)."""
@@ -67,7 +92,8 @@ class PageRenderer:
         return Artifact(page_file(page), html.encode("utf-8"))
 
     def all(self) -> list[Artifact]:
-        out = [self.overview(), *self.incident_pages(), *self.history(), *self.components(), *self.postmortems()]
+        out = [self.overview(), *self.incident_pages(), *self.history(), *self.components(), *self.postmortems(),
+               self.publication(), *self.reports()]
         out.append(self.page("404.html", "404.html", "", absolute_root=True))
         return out
 
@@ -81,8 +107,29 @@ class PageRenderer:
         days = [(day, [self.views[i.slug] for i in incidents]) for day, incidents in summary.days]
         return self.page(
             "index.html", "", "status", overview=summary, active=active, maintenance_now=maintenance_now,
-            upcoming=[self.views[m.slug] for m in summary.upcoming], days=days,
+            upcoming=[self.views[m.slug] for m in summary.upcoming], days=days, bars=self.uptime_bars(),
+            bar_days=self.site.config.uptime.days,
         )
+
+    def uptime_bars(self) -> dict[str, UptimeBar]:
+        """Each component's last ``uptime.days`` days: uptime, worst impact and incidents per day."""
+        zone = self.site.config.zone
+        today = self.now.astimezone(zone).date()
+        days = [today - timedelta(days=n) for n in range(self.site.config.uptime.days - 1, -1, -1)]
+        window_start = day_bounds(days[0], zone)[0]
+        recent = [i for i in self.site.incidents if (i.resolved or self.now) >= window_start]
+        bars = {}
+        for component in self.site.config.components:
+            touching = [i for i in recent if component.id in i.affected()]
+            cells = []
+            for day in days:
+                start, end = day_bounds(day, zone)
+                ratio = self.uptime.ratio(component.id, start, end)
+                items = tuple(self.views[i.slug] for i in touching if i.started < end and (i.resolved or self.now) >= start)
+                cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), items))
+            total = self.uptime.ratio(component.id, window_start, day_bounds(today, zone)[1])
+            bars[component.id] = UptimeBar(tuple(cells), percent(total))
+        return bars
 
     def _month_of(self, moment: datetime) -> tuple[str, str]:
         local = self.fmt.local(moment)
@@ -98,6 +145,8 @@ class PageRenderer:
                 updates=list(reversed(incident.updates)), lead_html=incident.lead_html,
                 postmortem=self.site.postmortem(incident.postmortem) if incident.postmortem else None,
                 component_names=names, month_key=key, month_label=label, phase=None,
+                obligation=self.obligations[incident.slug],
+                obligation_text=self.obligations[incident.slug].sentence(self._date),
             ))
         for window in self.site.maintenances:
             key, label = self._month_of(window.scheduled_start)
@@ -105,6 +154,7 @@ class PageRenderer:
                 "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug],
                 updates=list(reversed(window.updates)), lead_html=window.lead_html, postmortem=None,
                 component_names=names, month_key=key, month_label=label, phase=maintenance_phase(window, self.now),
+                obligation=None, obligation_text="",
             ))
         return out
 
@@ -158,3 +208,51 @@ class PageRenderer:
                                  postmortem=postmortem, incidents=incidents))
         out.insert(0, self.page("postmortems.html", "postmortems/", "postmortems", years=sorted(entries_by_year.items(), reverse=True)))
         return out
+
+    def _date(self, moment: datetime) -> str:
+        return self.fmt.date_text(self.fmt.local(moment).date())
+
+    def publication(self) -> Artifact:
+        """The publication index: every incident the policy requires a postmortem for."""
+        rows = [o for o in self.obligations.values() if o.required]
+        years: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            years[self.fmt.local(row.incident.started).year].append(row)
+        return self.page(
+            "publication.html", "publication/", "postmortems", rows=rows, total=figures(rows),
+            per_year=[(year, figures(items)) for year, items in sorted(years.items(), reverse=True)],
+            views=self.views, policy=self.site.config.postmortem_policy, states=ObligationState,
+            names=self.site.component_names, date_text=self._date, fmt_duration=format_duration,
+        )
+
+    def reports(self) -> list[Artifact]:
+        reports = Reports(self.site, self.now, self.obligations, self.uptime)
+        years = [reports.year(year) for year in reports.years()]
+        months = [reports.month(year, month) for year, month in reports.months()]
+        out = [self.page("reports_index.html", "reports/", "reports", years=years, months=months)]
+        for report in years + months:
+            out.append(self.page("report.html", f"reports/{report.period.key}/", "reports", report=report,
+                                 charts=self._charts(report), views=self.views, duration=_duration, percent=percent))
+        return out
+
+    def _charts(self, report: Report) -> dict[str, Any]:
+        charts: dict[str, Any] = {}
+        key = report.period.key.replace("/", "-")
+        if report.months:
+            charts["incidents"] = column_chart(f"c-inc-{key}", f"Incidents per month, {report.period.label}", [
+                Bar(m.period.label[:3], m.count, str(m.count)) for m in report.months])
+            charts["mttr"] = column_chart(f"c-mttr-{key}", f"Mean time to resolve per month, {report.period.label}", [
+                Bar(m.period.label[:3], m.resolve_mean.total_seconds() / 60 if m.resolve_mean else 0, _duration(m.resolve_mean))
+                for m in report.months])
+        known = [ratio for _, ratio in report.uptime if ratio is not None]
+        if known:
+            floor = min(99.0, float(int(min(known) * 100)))
+            charts["uptime_floor"] = floor
+            charts["uptime"] = row_chart(f"c-up-{key}", f"Uptime per component, {report.period.label} (axis from {floor:g}% to 100%)", [
+                Bar(component.name, ratio * 100 if ratio is not None else floor, percent(ratio)) for component, ratio in report.uptime],
+                floor, 100.0)
+        return charts
+
+
+def _duration(value: timedelta | None) -> str:
+    return format_duration(value) if value is not None else "n/a"

@@ -1,0 +1,136 @@
+"""Reliability reports per month and per year (pure).
+
+A period's incidents are those that *started* in it (in the site's zone).
+Time to first update is from ``started`` to the first update; time to
+resolve (MTTR) from ``started`` to ``resolved``, over the period's resolved
+incidents. Uptime uses :mod:`statusgen.uptime` over the period, up to now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from statistics import mean, median
+from zoneinfo import ZoneInfo
+
+from statusgen.model import Component, Incident, Severity, Site
+from statusgen.obligations import Figures, Obligation, figures
+from statusgen.timestamps import MONTHS
+from statusgen.uptime import Uptime
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    """URL part: '2026' or '2026/03'."""
+    label: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    incidents: tuple[Incident, ...]
+    by_severity: tuple[tuple[Severity, int], ...]
+    first_update_median: timedelta | None
+    first_update_worst: timedelta | None
+    resolve_median: timedelta | None
+    resolve_mean: timedelta | None
+    uptime: tuple[tuple[Component, float | None], ...]
+    postmortems: Figures
+    months: tuple[MonthFigure, ...] = ()
+    """For a year: each month's incident count and MTTR, for the charts."""
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    period: Period
+    count: int
+    resolve_mean: timedelta | None
+
+
+def _local_start(year: int, month: int, zone: ZoneInfo) -> datetime:
+    return datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+
+
+def month_period(year: int, month: int, zone: ZoneInfo) -> Period:
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return Period(f"{year:04d}/{month:02d}", f"{MONTHS[month - 1]} {year}",
+                  _local_start(year, month, zone), _local_start(*following, zone))
+
+
+def year_period(year: int, zone: ZoneInfo) -> Period:
+    return Period(f"{year:04d}", str(year), _local_start(year, 1, zone), _local_start(year + 1, 1, zone))
+
+
+def _timing(incidents: list[Incident]) -> tuple[list[timedelta], list[timedelta]]:
+    first = [i.updates[0].at - i.started for i in incidents if i.updates]
+    resolve = [i.resolved - i.started for i in incidents if i.resolved is not None]
+    return first, resolve
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    return timedelta(seconds=median(v.total_seconds() for v in values)) if values else None
+
+
+def _mean(values: list[timedelta]) -> timedelta | None:
+    return timedelta(seconds=mean(v.total_seconds() for v in values)) if values else None
+
+
+class Reports:
+    """Every month and year from the first incident to now."""
+
+    def __init__(self, site: Site, now: datetime, obligations: dict[str, Obligation], uptime: Uptime) -> None:
+        self.site, self.now, self.obligations, self.uptime = site, now, obligations, uptime
+        self.zone = site.config.zone
+        self.by_month: dict[tuple[int, int], list[Incident]] = defaultdict(list)
+        for incident in site.incidents:
+            local = incident.started.astimezone(self.zone)
+            self.by_month[(local.year, local.month)].append(incident)
+
+    def months(self) -> list[tuple[int, int]]:
+        """(year, month) from the first incident's month to now's, newest first."""
+        if not self.by_month:
+            return []
+        local_now = self.now.astimezone(self.zone)
+        year, month = min(self.by_month)[0], 1
+        last = max(max(self.by_month), (local_now.year, local_now.month))
+        out = []
+        while (year, month) <= last:
+            out.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return list(reversed(out))
+
+    def years(self) -> list[int]:
+        return sorted({year for year, _ in self.months()}, reverse=True)
+
+    def report(self, period: Period, incidents: list[Incident], months: tuple[MonthFigure, ...] = ()) -> Report:
+        first, resolve = _timing(incidents)
+        counts = {s: 0 for s in Severity}
+        for incident in incidents:
+            counts[incident.severity] += 1
+        return Report(
+            period=period, incidents=tuple(incidents), by_severity=tuple(counts.items()),
+            first_update_median=_median(first), first_update_worst=max(first, default=None),
+            resolve_median=_median(resolve), resolve_mean=_mean(resolve),
+            uptime=tuple((c, self.uptime.ratio(c.id, period.start, period.end)) for c in self.site.config.components),
+            postmortems=figures([self.obligations[i.slug] for i in incidents]),
+            months=months,
+        )
+
+    def month(self, year: int, month: int) -> Report:
+        return self.report(month_period(year, month, self.zone), self.by_month.get((year, month), []))
+
+    def year(self, year: int) -> Report:
+        figures_by_month = []
+        incidents: list[Incident] = []
+        for month in range(1, 13):
+            found = self.by_month.get((year, month), [])
+            incidents += found
+            period = month_period(year, month, self.zone)
+            if period.start <= self.now:
+                figures_by_month.append(MonthFigure(period, len(found), _mean(_timing(found)[1])))
+        incidents.sort(key=lambda i: (i.started, i.slug), reverse=True)
+        return self.report(year_period(year, self.zone), incidents, tuple(figures_by_month))
