@@ -11,7 +11,6 @@ from pathlib import Path
 
 from statusgen.check import policy_findings
 from statusgen.content import load_site
-from statusgen.derive import component_statuses
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.render import Artifact
 from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
@@ -79,11 +78,11 @@ def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = F
     renderer = PageRenderer(site, theme.env, now)
     artifacts = renderer.all()
     artifacts += [sitemap(site, renderer.pages), robots(site), nojekyll(), headers(), *assets(theme.static)]
-    artifacts += feeds(site, now) + StatuspageApi(site, now).files() + statusgen_api(site, now)
+    artifacts += feeds(site, now) + StatuspageApi(site, now, renderer.statuses).files() + statusgen_api(site, now)
     artifacts.append(postmortems_api(site, now, renderer.obligations))
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(site, now, renderer.obligations, overdue=Severity.NOTE)])
-    artifacts += [maintenance_calendar(site), banner_script(), *badge_files(site, component_statuses(site, now))]
+    artifacts += [maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]
     return artifacts, diagnostics, len(renderer.pages) + 1
 
 

@@ -106,9 +106,12 @@ class Overview:
     days: tuple[tuple[date, tuple[Incident, ...]], ...]
 
 
-def overview(site: Site, now: datetime) -> Overview:
-    """Derive the overview: banner, grouped statuses, active and recent items."""
-    statuses = component_statuses(site, now)
+def overview(site: Site, now: datetime, statuses: dict[str, Impact] | None = None) -> Overview:
+    """Derive the overview: banner, grouped statuses, active and recent items.
+
+    ``statuses`` is :func:`component_statuses` at ``now``, when the caller has it already.
+    """
+    statuses = statuses if statuses is not None else component_statuses(site, now)
     groups: list[GroupStatus] = []
     by_group: dict[str | None, list[tuple[Component, Impact]]] = defaultdict(list)
     for component in site.config.components:
@@ -224,27 +227,39 @@ def maintenance_moments(window: Maintenance, now: datetime) -> list[datetime]:
 
 def incident_moments(incident: Incident, now: datetime) -> list[datetime]:
     """When an incident changed what readers see, up to ``now``."""
-    moments = [u.at for u in incident.updates if u.at <= now] + [incident.started]
-    moments += [t for i in incident.intervals for t in (i.start, i.end) if t is not None and t <= now]
+    moments = [incident.started, *(u.at for u in incident.updates)]
+    moments += [t for i in incident.intervals for t in (i.start, i.end) if t is not None]
     return [t for t in moments if t <= now]
 
 
-def last_change(site: Site, now: datetime, component: str | None = None) -> datetime | None:
+def last_change(site: Site, now: datetime) -> datetime | None:
     """The latest moment up to ``now`` at which the content changed what the
-    page says (about one component, when given). None when nothing has."""
-    moments: list[datetime] = []
-    for incident in site.incidents:
-        if component is None:
-            moments += incident_moments(incident, now)
-        else:
-            moments += [t for i in incident.intervals if i.component == component
-                        for t in (i.start, i.end) if t is not None and t <= now]
-    for window in site.maintenances:
-        if component is None or component in window.components:
-            moments += maintenance_moments(window, now)
-    if component is None:
-        moments += [p.published for p in site.postmortems if p.published <= now]
+    page says. None when nothing has."""
+    moments = [t for incident in site.incidents for t in incident_moments(incident, now)]
+    moments += [t for window in site.maintenances for t in maintenance_moments(window, now)]
+    moments += [p.published for p in site.postmortems if p.published <= now]
     return max(moments, default=None)
+
+
+def component_last_changes(site: Site, now: datetime) -> dict[str, datetime | None]:
+    """For every component, the latest moment up to ``now`` at which its
+    status changed (None when it never has), in one pass over the content."""
+    latest: dict[str, datetime | None] = {c.id: None for c in site.config.components}
+
+    def seen(cid: str, moment: datetime | None) -> None:
+        current = latest[cid]
+        if moment is not None and moment <= now and (current is None or moment > current):
+            latest[cid] = moment
+
+    for incident in site.incidents:
+        for interval in incident.intervals:
+            seen(interval.component, interval.start)
+            seen(interval.component, interval.end)
+    for window in site.maintenances:
+        moments = maintenance_moments(window, now)
+        for cid in window.components:
+            seen(cid, max(moments, default=None))
+    return latest
 
 
 def first_moment(site: Site) -> datetime | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from statusgen.derive import (
-    component_statuses,
+    component_last_changes,
     first_moment,
     impacts_at,
     last_change,
@@ -88,11 +88,12 @@ def _time(moment: datetime | None) -> str | None:
 class StatuspageApi:
     """Builds every ``api/v2/`` file for one site at one build time."""
 
-    def __init__(self, site: Site, now: datetime) -> None:
+    def __init__(self, site: Site, now: datetime, statuses: dict[str, Impact]) -> None:
         self.site = site
         self.now = now
         self.page_id = page_id(site)
-        self.statuses = component_statuses(site, now)
+        self.statuses = statuses
+        self.changed = component_last_changes(site, now)
         self.updated_at = last_change(site, now) or now
         self.created_at = min(first_moment(site) or self.updated_at, self.updated_at)
         self.component_list = self._component_list()
@@ -110,7 +111,7 @@ class StatuspageApi:
         return {"indicator": indicator, "description": description}
 
     def component(self, component: Component, position: int) -> dict[str, Any]:
-        changed = last_change(self.site, self.now, component.id)
+        changed = self.changed[component.id]
         return {
             "id": component.id, "name": component.name, "status": self.statuses[component.id].value,
             "created_at": iso_utc(self.created_at), "updated_at": iso_utc(changed or self.created_at),
@@ -120,7 +121,7 @@ class StatuspageApi:
         }
 
     def group(self, group: ComponentGroup, members: list[Component], position: int) -> dict[str, Any]:
-        changed = max((t for c in members if (t := last_change(self.site, self.now, c.id))), default=None)
+        changed = max((t for c in members if (t := self.changed[c.id])), default=None)
         return {
             "id": group.id, "name": group.name, "status": worst([self.statuses[c.id] for c in members]).value,
             "created_at": iso_utc(self.created_at), "updated_at": iso_utc(changed or self.created_at),

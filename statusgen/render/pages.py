@@ -71,6 +71,7 @@ class PageRenderer:
         self.fmt = Formatter(site.config.zone)
         self.views = views_for_site(site, now)
         self.pages: list[str] = []
+        self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)
 
@@ -98,7 +99,7 @@ class PageRenderer:
         return out
 
     def overview(self) -> Artifact:
-        summary = overview(self.site, self.now)
+        summary = overview(self.site, self.now, self.statuses)
         active = [
             ActiveItem(self.views[i.slug], i.latest_update(), worst([c.now for c in self.views[i.slug].components]))
             for i in summary.active
@@ -182,13 +183,12 @@ class PageRenderer:
         return out
 
     def components(self) -> list[Artifact]:
-        statuses = component_statuses(self.site, self.now)
         groups = {g.id: g for g in self.site.config.groups}
         out = []
         for component in self.site.config.components:
             out.append(self.page(
                 "component.html", f"components/{component.id}/", "status", component=component,
-                group=groups.get(component.group) if component.group else None, current=statuses[component.id],
+                group=groups.get(component.group) if component.group else None, current=self.statuses[component.id],
                 views=[self.views[i.slug] for i in incidents_for_component(self.site, component.id)],
                 windows=[self.views[m.slug] for m in maintenances_for_component(self.site, component.id)],
             ))
