@@ -15,19 +15,15 @@ from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, note, sorted_diagnostics
 from statusgen.model import Site
 from statusgen.obligations import Obligation, ObligationState, obligations
-from statusgen.timestamps import MONTHS
+from statusgen.render.formatting import Formatter
 
 JSON_VERSION = 1
-
-
-def _day(moment: datetime, site: Site) -> str:
-    local = moment.astimezone(site.config.zone)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def policy_findings(site: Site, now: datetime, found: dict[str, Obligation], *, overdue: Severity = Severity.ERROR) -> list[Diagnostic]:
     """An overdue postmortem (an error for ``check``, a note for ``build``) and
     a pending one (a note), located at the incident's ``resolved:`` line."""
+    day = Formatter(site.config.zone).moment_date_text
     out = []
     for item in found.values():
         incident = item.incident
@@ -37,14 +33,14 @@ def policy_findings(site: Site, now: datetime, found: dict[str, Obligation], *, 
         if item.state is ObligationState.OVERDUE:
             days = (now - item.due).days
             late = f"{days} day{'s' if days != 1 else ''} ago" if days >= 1 else "less than a day ago"
-            message = (f"the postmortem for '{incident.title}' was due by {_day(item.due, site)} ({late}; required: "
+            message = (f"the postmortem for '{incident.title}' was due by {day(item.due)} ({late}; required: "
                        f"{', '.join(item.reasons)}): publish one in content/postmortems/ naming '{incident.slug}', "
                        f"or add postmortem_waived: \"reason\"")
             made = error(*where, "postmortem-overdue", message)
             out.append(made if overdue is Severity.ERROR else Diagnostic(made.path, made.line, made.column, overdue, made.code, made.message))
         else:
             out.append(note(*where, "postmortem-pending",
-                            f"the postmortem for '{incident.title}' is due by {_day(item.due, site)} (required: {', '.join(item.reasons)})"))
+                            f"the postmortem for '{incident.title}' is due by {day(item.due)} (required: {', '.join(item.reasons)})"))
     return out
 
 

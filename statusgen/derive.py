@@ -182,13 +182,19 @@ def history_months(site: Site, now: datetime, zone: ZoneInfo) -> tuple[Month, ..
     if not keys:
         return ()
     local_now = now.astimezone(zone)
-    first, last = min(keys), max(max(keys), (local_now.year, local_now.month))
-    months: list[Month] = []
+    span = month_range(min(keys), max(max(keys), (local_now.year, local_now.month)))
+    return tuple(Month(year, month, tuple(incidents.get((year, month), ())), tuple(windows.get((year, month), ())))
+                 for year, month in span)
+
+
+def month_range(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every (year, month) from ``last`` back to ``first``, both included, newest first."""
+    out = []
     year, month = first
     while (year, month) <= last:
-        months.append(Month(year, month, tuple(incidents.get((year, month), ())), tuple(windows.get((year, month), ()))))
+        out.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return tuple(reversed(months))
+    return list(reversed(out))
 
 
 def incident_duration(incident: Incident, now: datetime) -> timedelta:

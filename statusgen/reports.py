@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import mean, median
 from zoneinfo import ZoneInfo
 
+from statusgen.derive import month_range
 from statusgen.model import Component, Incident, Severity, Site
 from statusgen.obligations import Figures, Obligation, figures
 from statusgen.timestamps import MONTHS
@@ -95,13 +96,7 @@ class Reports:
         if not self.by_month:
             return []
         local_now = self.now.astimezone(self.zone)
-        year, month = min(self.by_month)[0], 1
-        last = max(max(self.by_month), (local_now.year, local_now.month))
-        out = []
-        while (year, month) <= last:
-            out.append((year, month))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return list(reversed(out))
+        return month_range((min(self.by_month)[0], 1), max(max(self.by_month), (local_now.year, local_now.month)))
 
     def years(self) -> list[int]:
         return sorted({year for year, _ in self.months()}, reverse=True)

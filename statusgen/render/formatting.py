@@ -27,6 +27,10 @@ class Formatter:
     def date_text(self, day: date) -> str:
         return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
+    def moment_date_text(self, moment: datetime) -> str:
+        """The date of a moment, in the site's zone: '9 March 2026'."""
+        return self.date_text(self.local(moment).date())
+
     def datetime_text(self, moment: datetime) -> str:
         local = self.local(moment)
         return f"{self.date_text(local.date())}, {local:%H:%M} {local.tzname()}"

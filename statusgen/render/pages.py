@@ -147,7 +147,7 @@ class PageRenderer:
                 postmortem=self.site.postmortem(incident.postmortem) if incident.postmortem else None,
                 component_names=names, month_key=key, month_label=label, phase=None,
                 obligation=self.obligations[incident.slug],
-                obligation_text=self.obligations[incident.slug].sentence(self._date),
+                obligation_text=self.obligations[incident.slug].sentence(self.fmt.moment_date_text),
             ))
         for window in self.site.maintenances:
             key, label = self._month_of(window.scheduled_start)
@@ -209,9 +209,6 @@ class PageRenderer:
         out.insert(0, self.page("postmortems.html", "postmortems/", "postmortems", years=sorted(entries_by_year.items(), reverse=True)))
         return out
 
-    def _date(self, moment: datetime) -> str:
-        return self.fmt.date_text(self.fmt.local(moment).date())
-
     def publication(self) -> Artifact:
         """The publication index: every incident the policy requires a postmortem for."""
         rows = [o for o in self.obligations.values() if o.required]
@@ -222,7 +219,7 @@ class PageRenderer:
             "publication.html", "publication/", "postmortems", rows=rows, total=figures(rows),
             per_year=[(year, figures(items)) for year, items in sorted(years.items(), reverse=True)],
             views=self.views, policy=self.site.config.postmortem_policy, states=ObligationState,
-            names=self.site.component_names, date_text=self._date, fmt_duration=format_duration,
+            names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
         )
 
     def reports(self) -> list[Artifact]:
