@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from statusgen.diagnostics import Diagnostic, did_you_mean, error, warning
-from statusgen.durations import parse_duration
+from statusgen.diagnostics import Diagnostic, did_you_mean, error
 from statusgen.model import Component, ComponentGroup, Severity
 from statusgen.sources import ConfigSource
-from statusgen.toml_lines import KeyPath, key_lines, line_for
+from statusgen.toml_checker import TomlChecker, describe_value
+from statusgen.toml_lines import KeyPath
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -131,85 +131,6 @@ _POLICY_SECTIONS = {
 }
 
 
-class _Checker:
-    """Collects diagnostics for one TOML document, locating keys by path."""
-
-    def __init__(self, source: ConfigSource) -> None:
-        self.path = source.path
-        self.lines = key_lines(source.text)
-        self.diagnostics: list[Diagnostic] = []
-
-    def line(self, path: KeyPath) -> int:
-        return line_for(self.lines, path)
-
-    def err(self, path: KeyPath, code: str, message: str) -> None:
-        self.diagnostics.append(error(self.path, self.line(path), 1, code, message))
-
-    def warn(self, path: KeyPath, code: str, message: str) -> None:
-        self.diagnostics.append(warning(self.path, self.line(path), 1, code, message))
-
-    def unknown_keys(self, table: dict[str, Any], known: set[str], where: KeyPath, label: str) -> None:
-        for key in table:
-            if key not in known:
-                hint = did_you_mean(key, sorted(known))
-                self.warn((*where, key), "config-unknown-key",
-                          f"unknown key '{key}' in {label}; it is ignored{hint}")
-
-    def string(self, table: dict[str, Any], key: str, where: KeyPath, *, required: bool = False,
-               default: str = "") -> str:
-        name = _dotted((*where, key))
-        if key not in table:
-            if required:
-                self.err(where, "config-missing", f"{name} is required: add '{key} = \"...\"'")
-            return default
-        value = table[key]
-        if not isinstance(value, str):
-            self.err((*where, key), "config-type", f"{name} must be a string, found {_describe(value)}")
-            return default
-        return value
-
-    def integer(self, table: dict[str, Any], key: str, where: KeyPath, default: int) -> int:
-        if key not in table:
-            return default
-        value = table[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.err((*where, key), "config-type", f"{_dotted((*where, key))} must be a whole number, found {_describe(value)}")
-            return default
-        return value
-
-    def duration(self, table: dict[str, Any], key: str, where: KeyPath, default: timedelta | None) -> timedelta | None:
-        if key not in table:
-            return default
-        value = table[key]
-        parsed = parse_duration(value) if isinstance(value, str) else None
-        if parsed is None:
-            self.err((*where, key), "config-type",
-                     f"{_dotted((*where, key))} must be a duration such as \"30m\", \"2h\" or \"5d\", found {_describe(value)}")
-            return default
-        return parsed
-
-
-def _dotted(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"
-
-
 def _absolute_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
@@ -232,7 +153,7 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
         return None, [error(source.path, line or 1, column or 1, "config-syntax",
                             f"{source.path} is not valid TOML: {message}")]
 
-    check = _Checker(source)
+    check = TomlChecker(source)
     for key in data:
         if key not in _TOP_KEYS:
             check.warn((key,), "config-unknown-key",
@@ -285,9 +206,9 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
     ), check.diagnostics
 
 
-def _load_links(check: _Checker, table: object) -> Links:
+def _load_links(check: TomlChecker, table: object) -> Links:
     if not isinstance(table, dict):
-        check.err(("links",), "config-type", f"links must be a table ([links]), found {_describe(table)}")
+        check.err(("links",), "config-type", f"links must be a table ([links]), found {describe_value(table)}")
         return Links()
     check.unknown_keys(table, _LINK_KEYS, ("links",), "[links]")
     found: dict[str, str | None] = {}
@@ -301,20 +222,20 @@ def _load_links(check: _Checker, table: object) -> Links:
     return Links(home=found["home"], support=found["support"])
 
 
-def _table_list(check: _Checker, value: object, name: str) -> list[tuple[int, dict[str, Any]]]:
+def _table_list(check: TomlChecker, value: object, name: str) -> list[tuple[int, dict[str, Any]]]:
     if not isinstance(value, list):
-        check.err((name,), "config-type", f"{name} must be an array of tables ([[{name}]]), found {_describe(value)}")
+        check.err((name,), "config-type", f"{name} must be an array of tables ([[{name}]]), found {describe_value(value)}")
         return []
     out = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):
-            check.err((name, index), "config-type", f"{name}[{index}] must be a table, found {_describe(item)}")
+            check.err((name, index), "config-type", f"{name}[{index}] must be a table, found {describe_value(item)}")
             continue
         out.append((index, item))
     return out
 
 
-def _load_id(check: _Checker, table: dict[str, Any], where: KeyPath, seen: dict[str, int], kind: str) -> str | None:
+def _load_id(check: TomlChecker, table: dict[str, Any], where: KeyPath, seen: dict[str, int], kind: str) -> str | None:
     ident = check.string(table, "id", where, required=True)
     if not ident:
         return None
@@ -330,7 +251,7 @@ def _load_id(check: _Checker, table: dict[str, Any], where: KeyPath, seen: dict[
     return ident
 
 
-def _load_groups(check: _Checker, value: object) -> tuple[ComponentGroup, ...]:
+def _load_groups(check: TomlChecker, value: object) -> tuple[ComponentGroup, ...]:
     groups = []
     seen: dict[str, int] = {}
     for index, table in _table_list(check, value, "groups"):
@@ -345,7 +266,7 @@ def _load_groups(check: _Checker, value: object) -> tuple[ComponentGroup, ...]:
     return tuple(sorted(groups, key=lambda g: (g.order, g.id)))
 
 
-def _load_components(check: _Checker, value: object, group_ids: set[str]) -> tuple[Component, ...]:
+def _load_components(check: TomlChecker, value: object, group_ids: set[str]) -> tuple[Component, ...]:
     components = []
     seen: dict[str, int] = {}
     for index, table in _table_list(check, value, "components"):
@@ -366,9 +287,9 @@ def _load_components(check: _Checker, value: object, group_ids: set[str]) -> tup
     return tuple(sorted(components, key=lambda c: (c.order, c.id)))
 
 
-def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tuple[PostmortemPolicy, CommunicationPolicy]:
+def _load_policy(check: TomlChecker, value: object, component_ids: list[str]) -> tuple[PostmortemPolicy, CommunicationPolicy]:
     if not isinstance(value, dict):
-        check.err(("policy",), "config-type", f"policy must be a table, found {_describe(value)}")
+        check.err(("policy",), "config-type", f"policy must be a table, found {describe_value(value)}")
         return PostmortemPolicy(), CommunicationPolicy()
     for section in value:
         if section not in _POLICY_SECTIONS:
@@ -395,7 +316,7 @@ def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tu
             raw = pm_table["components"]
             if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
                 check.err((*where, "components"), "config-type",
-                          f"policy.postmortem.components must be a list of component ids, found {_describe(raw)}")
+                          f"policy.postmortem.components must be a list of component ids, found {describe_value(raw)}")
             else:
                 for cid in raw:
                     if cid not in component_ids:
@@ -409,7 +330,7 @@ def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tu
                 effective = raw
             else:
                 check.err((*where, "effective_from"), "config-type",
-                          f"policy.postmortem.effective_from must be a date such as 2026-01-01, found {_describe(raw)}")
+                          f"policy.postmortem.effective_from must be a date such as 2026-01-01, found {describe_value(raw)}")
         postmortem = PostmortemPolicy(
             severities=severities,
             outage_longer_than=check.duration(pm_table, "outage_longer_than", where, postmortem.outage_longer_than) or postmortem.outage_longer_than,
@@ -418,7 +339,7 @@ def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tu
             effective_from=effective,
         )
     else:
-        check.err(("policy", "postmortem"), "config-type", f"policy.postmortem must be a table, found {_describe(pm_table)}")
+        check.err(("policy", "postmortem"), "config-type", f"policy.postmortem must be a table, found {describe_value(pm_table)}")
     if isinstance(comm_table, dict):
         where = ("policy", "communication")
         check.unknown_keys(comm_table, _POLICY_SECTIONS["communication"], where, "[policy.communication]")
@@ -430,19 +351,19 @@ def _load_policy(check: _Checker, value: object, component_ids: list[str]) -> tu
             cadence_sev3=check.duration(comm_table, "cadence_sev3", where, communication.cadence_sev3),
         )
     else:
-        check.err(("policy", "communication"), "config-type", f"policy.communication must be a table, found {_describe(comm_table)}")
+        check.err(("policy", "communication"), "config-type", f"policy.communication must be a table, found {describe_value(comm_table)}")
     return postmortem, communication
 
 
-def _load_uptime(check: _Checker, table: object) -> UptimePolicy:
+def _load_uptime(check: TomlChecker, table: object) -> UptimePolicy:
     if not isinstance(table, dict):
-        check.err(("uptime",), "config-type", f"uptime must be a table ([uptime]), found {_describe(table)}")
+        check.err(("uptime",), "config-type", f"uptime must be a table ([uptime]), found {describe_value(table)}")
         return UptimePolicy()
     check.unknown_keys(table, {"partial_outage_weight", "days"}, ("uptime",), "[uptime]")
     weight = table.get("partial_outage_weight", UptimePolicy.partial_outage_weight)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         check.err(("uptime", "partial_outage_weight"), "config-value",
-                  f"uptime.partial_outage_weight must be a number from 0 to 1, found {_describe(weight)}")
+                  f"uptime.partial_outage_weight must be a number from 0 to 1, found {describe_value(weight)}")
         weight = UptimePolicy.partial_outage_weight
     days = check.integer(table, "days", ("uptime",), UptimePolicy.days)
     if not 1 <= days <= 366:
