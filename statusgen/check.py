@@ -1,4 +1,5 @@
-"""``statusgen check``: the build's validation plus the postmortem policy's findings.
+"""``statusgen check`` and ``statusgen lint``: the build's validation, the
+postmortem policy's findings, and the communication audit's.
 
 Output formats: ``text`` (compiler style), ``json`` (stable, versioned; see
 docs/publication.md) and ``github`` (workflow commands, so findings become
@@ -11,6 +12,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from statusgen.audit.run import audit
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, note, sorted_diagnostics
 from statusgen.model import Site
@@ -44,12 +46,17 @@ def policy_findings(site: Site, now: datetime, found: dict[str, Obligation], *, 
     return out
 
 
-def check(site_dir: Path, now: datetime, *, strict: bool = False) -> tuple[list[Diagnostic], bool]:
-    """Every diagnostic, and whether the check passed."""
+def check(site_dir: Path, now: datetime, *, strict: bool = False, only: str | None = None) -> tuple[list[Diagnostic], bool]:
+    """Every diagnostic, and whether the check passed. ``only`` (a path
+    relative to the site, as diagnostics name it) keeps one file's."""
     loaded = load_site(site_dir, strict=strict)
     diagnostics = list(loaded.diagnostics)
     if loaded.site is not None:
-        diagnostics += policy_findings(loaded.site, now, obligations(loaded.site, now))
+        found = obligations(loaded.site, now)
+        diagnostics += policy_findings(loaded.site, now, found)
+        diagnostics += audit(loaded.site, now, found).diagnostics
+    if only is not None:
+        diagnostics = [d for d in diagnostics if d.path == only]
     diagnostics = sorted_diagnostics(diagnostics)
     return diagnostics, loaded.site is not None and not has_errors(diagnostics, strict=strict)
 

@@ -28,15 +28,81 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", default=None, metavar="URL",
                        help="override base_url from statusgen.toml (for example for a preview deploy)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    check = commands.add_parser("check", help="validate the content and report postmortem policy findings",
-                                description="Validate the content as build does, and report overdue (error) and pending (note) "
-                                            "postmortems. Writes nothing. Exit 1 when there are errors.")
+    check = commands.add_parser("check", help="validate the content; report postmortem policy and communication audit findings",
+                                description="Validate the content as build does, report overdue (error) and pending (note) "
+                                            "postmortems, and audit every update and postmortem against the communication "
+                                            "rules ('statusgen rules' lists them). Writes nothing. Exit 1 when there are errors.")
     check.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
                        help="the site directory (holding statusgen.toml); default: the current directory")
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="text (default), json (stable, documented) or github (workflow annotations)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    lint = commands.add_parser("lint", help="check one content file while you write it",
+                               description="Report what check reports, for one incident or postmortem file only. "
+                                           "The site is the nearest folder above the file holding statusgen.toml.")
+    lint.add_argument("file", type=Path, metavar="FILE", help="a Markdown file under content/")
+    lint.add_argument("-s", "--site", dest="site_dir", type=Path, default=None, metavar="SITE_DIR",
+                      help="the site directory; default: found from the file")
+    lint.add_argument("--format", choices=("text", "json", "github"), default="text", help="as for check")
+    lint.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    rules = commands.add_parser("rules", help="list the communication audit's rules, or explain one",
+                                description="Each rule's id, default severity and what it asks for; with RULE, the why and "
+                                            "how to fix a finding.")
+    rules.add_argument("rule", nargs="?", metavar="RULE", help="a rule id, such as speculation")
     return parser
+
+
+def _error(message: str) -> int:
+    print(f"statusgen: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _site_of(file: Path) -> Path | None:
+    for folder in file.resolve().parents:
+        if (folder / "statusgen.toml").is_file():
+            return folder
+    return None
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    from statusgen.build import build_time
+    from statusgen.check import FORMATS, check
+
+    file: Path = args.file
+    if not file.is_file():
+        return _error(f"{file} is not a file")
+    site_dir = args.site_dir if args.site_dir is not None else _site_of(file)
+    if site_dir is None or not (site_dir / "statusgen.toml").is_file():
+        return _error(f"no statusgen.toml found above {file}; give the site with -s SITE_DIR")
+    try:
+        relative = file.resolve().relative_to(site_dir.resolve() / "content")
+    except ValueError:
+        return _error(f"{file} is not under {site_dir / 'content'}")
+    now, problem = build_time()
+    if problem is not None:
+        print(problem.format(), file=sys.stderr)
+        return EXIT_USAGE
+    diagnostics, ok = check(site_dir, now, strict=args.strict, only=f"content/{relative.as_posix()}")
+    ok = ok and not any(d.severity.value == "error" for d in diagnostics)
+    sys.stdout.write(FORMATS[args.format](diagnostics, ok))
+    return EXIT_OK if ok else EXIT_CONTENT
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    from statusgen.audit.rules import RULES
+    from statusgen.diagnostics import did_you_mean
+
+    if args.rule is None:
+        width = max(len(r) for r in RULES)
+        for rule in RULES.values():
+            print(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}")
+        return EXIT_OK
+    chosen = RULES.get(args.rule)
+    if chosen is None:
+        return _error(f"no rule '{args.rule}'{did_you_mean(args.rule, list(RULES))}; 'statusgen rules' lists them")
+    print(f"{chosen.id} ({chosen.severity.value} by default, {chosen.group}): {chosen.summary}.\n\n"
+          f"Why: {chosen.explanation}\n\nFix: {chosen.rewrite}")
+    return EXIT_OK
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -98,5 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_build(args)
     if args.command == "check":
         return _run_check(args)
+    if args.command == "lint":
+        return _run_lint(args)
+    if args.command == "rules":
+        return _run_rules(args)
     parser.print_help(sys.stderr)
     return EXIT_USAGE

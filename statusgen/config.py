@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from statusgen.audit.settings import AuditSettings, load_audit_settings
 from statusgen.diagnostics import Diagnostic, did_you_mean, error
 from statusgen.model import Component, ComponentGroup, Severity
 from statusgen.sources import ConfigSource
@@ -62,6 +63,20 @@ class CommunicationPolicy:
     """Longest gap between sev2 updates while unresolved. Default ``"60m"``."""
     cadence_sev3: timedelta | None = None
     """Longest gap for sev3; unset means 'when the state changes'."""
+    monitoring_longer_than: timedelta = timedelta(hours=24)
+    """How long an incident may stay in ``monitoring`` before the audit says so. Default ``"24h"``."""
+    stale_after: timedelta = timedelta(hours=24)
+    """For a severity without a cadence: how long an open incident may go
+    without an update before the audit calls it stale. Default ``"24h"``."""
+    effective_from: date | None = None
+    """Incidents that started before this date are not held to the timing
+    rules (their wording is still checked: it is still on the page)."""
+    show_first_update: bool = False
+    """Show readers how soon the first update went out, on each incident page. Default false."""
+
+    def cadence(self, severity: Severity) -> timedelta | None:
+        """The longest allowed gap between updates for a severity (None: when the state changes)."""
+        return {Severity.SEV1: self.cadence_sev1, Severity.SEV2: self.cadence_sev2, Severity.SEV3: self.cadence_sev3}[severity]
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,8 @@ class SiteConfig:
     """How many of the most recent entries each Atom and RSS feed holds. Default 50."""
     uptime: UptimePolicy = UptimePolicy()
     """``[uptime]``."""
+    audit: AuditSettings = field(default_factory=AuditSettings)
+    """``[audit]``: the communication audit's rules and the site's own word lists."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -121,13 +138,14 @@ class SiteConfig:
 
 
 _TOP_KEYS = {"title", "base_url", "description", "language", "timezone", "theme", "overview_days", "feed_entries",
-             "uptime", "links", "groups", "components", "policy"}
+             "uptime", "links", "groups", "components", "policy", "audit"}
 _LINK_KEYS = {"home", "support"}
 _GROUP_KEYS = {"id", "name", "description", "order"}
 _COMPONENT_KEYS = {"id", "name", "description", "group", "order"}
 _POLICY_SECTIONS = {
     "postmortem": {"severities", "outage_longer_than", "components", "due_within", "effective_from"},
-    "communication": {"first_update_within", "cadence_sev1", "cadence_sev2", "cadence_sev3"},
+    "communication": {"first_update_within", "cadence_sev1", "cadence_sev2", "cadence_sev3", "monitoring_longer_than",
+                      "stale_after", "effective_from", "show_first_update"},
 }
 
 
@@ -195,6 +213,7 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
     component_ids = [c.id for c in components]
     postmortem, communication = _load_policy(check, data.get("policy", {}), component_ids)
     uptime = _load_uptime(check, data.get("uptime", {}))
+    audit = load_audit_settings(check, data.get("audit", {}))
 
     if any(d.severity.value == "error" for d in check.diagnostics):
         return None, check.diagnostics
@@ -202,7 +221,7 @@ def load_config(source: ConfigSource, *, base_url_override: str | None = None) -
         title=title, base_url=base_url, description=description, language=language,
         timezone=timezone, theme=theme, overview_days=overview_days, links=links,
         groups=groups, components=components, postmortem_policy=postmortem,
-        communication_policy=communication, feed_entries=feed_entries, uptime=uptime,
+        communication_policy=communication, feed_entries=feed_entries, uptime=uptime, audit=audit,
     ), check.diagnostics
 
 
@@ -323,14 +342,7 @@ def _load_policy(check: TomlChecker, value: object, component_ids: list[str]) ->
                         check.err((*where, "components"), "unknown-component",
                                   f"policy.postmortem.components names '{cid}', which is not a component in [[components]]{did_you_mean(cid, component_ids)}")
                 components = tuple(raw)
-        effective: date | None = None
-        if "effective_from" in pm_table:
-            raw = pm_table["effective_from"]
-            if isinstance(raw, date) and not hasattr(raw, "hour"):
-                effective = raw
-            else:
-                check.err((*where, "effective_from"), "config-type",
-                          f"policy.postmortem.effective_from must be a date such as 2026-01-01, found {describe_value(raw)}")
+        effective = check.day(pm_table, "effective_from", where)
         postmortem = PostmortemPolicy(
             severities=severities,
             outage_longer_than=check.duration(pm_table, "outage_longer_than", where, postmortem.outage_longer_than) or postmortem.outage_longer_than,
@@ -349,6 +361,11 @@ def _load_policy(check: TomlChecker, value: object, component_ids: list[str]) ->
             cadence_sev1=check.duration(comm_table, "cadence_sev1", where, communication.cadence_sev1),
             cadence_sev2=check.duration(comm_table, "cadence_sev2", where, communication.cadence_sev2),
             cadence_sev3=check.duration(comm_table, "cadence_sev3", where, communication.cadence_sev3),
+            monitoring_longer_than=check.duration(comm_table, "monitoring_longer_than", where,
+                                                  communication.monitoring_longer_than) or communication.monitoring_longer_than,
+            stale_after=check.duration(comm_table, "stale_after", where, communication.stale_after) or communication.stale_after,
+            effective_from=check.day(comm_table, "effective_from", where),
+            show_first_update=check.boolean(comm_table, "show_first_update", where, communication.show_first_update),
         )
     else:
         check.err(("policy", "communication"), "config-type", f"policy.communication must be a table, found {describe_value(comm_table)}")

@@ -12,6 +12,8 @@ from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from statusgen.markers import Marker
+
 if TYPE_CHECKING:
     from statusgen.config import SiteConfig
 
@@ -134,6 +136,9 @@ class Update:
     html: str
     changes: tuple[ImpactChange, ...]
     line: int
+    """The file line of the update's heading."""
+    markdown_line: int = 0
+    """The file line on which ``markdown`` starts, to locate a phrase in it."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,8 @@ class Incident:
     """``postmortem_waived``: why no postmortem will be published, shown to readers."""
     field_lines: tuple[tuple[str, int], ...] = ()
     """Each front-matter field's line, for diagnostics about the incident as a whole."""
+    markers: tuple[Marker, ...] = ()
+    """Audit suppressions written in the body."""
 
     def line_of(self, field: str) -> int:
         """The line of a front-matter field (1 when the field is absent)."""
@@ -209,6 +216,10 @@ class Incident:
     def latest_update(self) -> Update | None:
         return self.updates[-1] if self.updates else None
 
+    def first_update_delay(self) -> timedelta | None:
+        """How long after ``started`` the first public update went out (None: no update yet)."""
+        return self.updates[0].at - self.started if self.updates else None
+
 
 @dataclass(frozen=True)
 class Maintenance:
@@ -224,6 +235,8 @@ class Maintenance:
     updates: tuple[Update, ...]
     summary: str
     lead_html: str
+    markers: tuple[Marker, ...] = ()
+    """Audit suppressions written in the body."""
 
     def latest_update(self) -> Update | None:
         return self.updates[-1] if self.updates else None
@@ -240,6 +253,12 @@ class Postmortem:
     published: datetime
     summary: str
     html: str
+    markdown: str = ""
+    """The body as written, for the communication audit."""
+    markdown_line: int = 1
+    """The file line on which ``markdown`` starts."""
+    markers: tuple[Marker, ...] = ()
+    """Audit suppressions written in the body."""
 
 
 @dataclass(frozen=True)

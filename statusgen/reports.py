@@ -67,7 +67,7 @@ def year_period(year: int, zone: ZoneInfo) -> Period:
 
 
 def _timing(incidents: list[Incident]) -> tuple[list[timedelta], list[timedelta]]:
-    first = [i.updates[0].at - i.started for i in incidents if i.updates]
+    first = [delay for i in incidents if (delay := i.first_update_delay()) is not None]
     resolve = [i.resolved - i.started for i in incidents if i.resolved is not None]
     return first, resolve
 

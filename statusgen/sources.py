@@ -15,6 +15,7 @@ from pathlib import Path
 from frontmatter.default_handlers import YAMLHandler
 
 from statusgen.diagnostics import Diagnostic, error
+from statusgen.markers import Marker, strip_markers
 
 CONFIG_NAME = "statusgen.toml"
 
@@ -47,6 +48,8 @@ class SourceFile:
     front_matter_line: int
     body: str
     body_line: int
+    markers: tuple[Marker, ...] = ()
+    """Audit suppressions taken out of the body (see :mod:`statusgen.markers`)."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +96,17 @@ def split_front_matter(path: str, kind: ContentKind, slug: str, text: str) -> So
     # The boundary pattern may stop before the newline that ends its line.
     if text.startswith("\n", body_start):
         body_start += 1
+    body_line = line_of(text, body_start)
+    body, markers = strip_markers(text[body_start:], body_line)
     return SourceFile(
         path=path,
         kind=kind,
         slug=slug,
         front_matter=text[first.end() : second.start()],
         front_matter_line=line_of(text, first.end()),
-        body=text[body_start:],
-        body_line=line_of(text, body_start),
+        body=body,
+        body_line=body_line,
+        markers=markers,
     )
 
 

@@ -55,6 +55,7 @@ class RawUpdate:
     line: int
     state_column: int
     markdown: str
+    markdown_line: int
     html: str
     changes: tuple[RawChange, ...]
 
@@ -148,6 +149,7 @@ def parse_timeline(path: str, body: str, body_line: int) -> tuple[Timeline, list
             line=heading_line,
             state_column=max(text_column, 1) + match.start("state"),
             markdown=markdown_text,
+            markdown_line=body_line + (first_line if first_line is not None else heading_map[1]),
             html=render_tokens(content),
             changes=changes,
         ))

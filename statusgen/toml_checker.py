@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from statusgen.diagnostics import Diagnostic, did_you_mean, error, warning
@@ -69,6 +69,37 @@ class TomlChecker:
                      f"{dotted((*where, key))} must be a duration such as \"30m\", \"2h\" or \"5d\", found {describe_value(value)}")
             return default
         return parsed
+
+    def boolean(self, table: dict[str, Any], key: str, where: KeyPath, default: bool) -> bool:
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, bool):
+            self.err((*where, key), "config-type", f"{dotted((*where, key))} must be true or false, found {describe_value(value)}")
+            return default
+        return value
+
+    def day(self, table: dict[str, Any], key: str, where: KeyPath) -> date | None:
+        """A TOML local date (``2026-01-01``, unquoted), or None when absent."""
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        self.err((*where, key), "config-type",
+                 f"{dotted((*where, key))} must be a date such as 2026-01-01, found {describe_value(value)}")
+        return None
+
+    def strings(self, table: dict[str, Any], key: str, where: KeyPath) -> tuple[str, ...]:
+        """A list of non-empty strings (empty when absent)."""
+        if key not in table:
+            return ()
+        value = table[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.err((*where, key), "config-type",
+                     f"{dotted((*where, key))} must be a list of non-empty strings, found {describe_value(value)}")
+            return ()
+        return tuple(v.strip() for v in value)
 
 
 def dotted(path: KeyPath) -> str:

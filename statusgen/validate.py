@@ -140,7 +140,7 @@ def _check_updates(
         if ok:
             updates.append(Update(
                 anchor=update_anchor(raw.at), at=raw.at, state=vocabulary(key), markdown=raw.markdown,
-                html=raw.html, changes=tuple(changes), line=raw.line,
+                html=raw.html, changes=tuple(changes), line=raw.line, markdown_line=raw.markdown_line,
             ))
     updates.sort(key=lambda u: u.at)
     return updates, complete
@@ -265,6 +265,7 @@ def _incident(
         postmortem_at=(pm_entry.line, pm_entry.column) if (pm_entry := r.at("postmortem")) is not None else (1, 1),
         waiver=waiver.strip() if waiver else None,
         field_lines=tuple((key, entry.line) for key, entry in root.items.items()),
+        markers=source.markers,
     ), r.diagnostics
 
 
@@ -298,7 +299,7 @@ def _maintenance(
     return Maintenance(
         slug=source.slug, path=source.path, title=title, state=state, scheduled_start=start,
         scheduled_end=end, components=tuple(cid for cid, _ in components), updates=tuple(updates),
-        summary=summary, lead_html=lead_html,
+        summary=summary, lead_html=lead_html, markers=source.markers,
     ), r.diagnostics
 
 
@@ -332,5 +333,6 @@ def validate_postmortem(source: SourceFile) -> tuple[Postmortem | None, list[Dia
     return Postmortem(
         slug=source.slug, path=source.path, title=title, incidents=tuple(incidents),
         published=published, summary=summary, html=render(source.body),
+        markdown=source.body, markdown_line=source.body_line, markers=source.markers,
     ), diagnostics + r.diagnostics, incidents
 

@@ -22,6 +22,16 @@ name = "Payments"
 [policy.postmortem]
 components = ["payments"]
 effective_from = 2026-03-01
+
+# These fixtures test the postmortem policy; the audit of their one-line
+# messages is tested on its own (tests/test_audit_*.py).
+[audit.rules]
+first-update-incomplete = "off"
+resolution-incomplete = "off"
+postmortem-incomplete = "off"
+update-gap = "off"
+stale-incident = "off"
+first-update-late = "off"
 """
 
 
