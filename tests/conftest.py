@@ -95,3 +95,13 @@ def load(root: Path, **kwargs: object) -> Loaded:
 
 def build_at(root: Path, output: Path | None = None, **kwargs: object) -> BuildResult:
     return build(root, output, now=NOW, **kwargs)  # type: ignore[arg-type]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the audit's per-rule precision and recall on the labelled set."""
+    from tests.test_audit_rules import SCORES
+
+    if SCORES:
+        terminalreporter.section("communication audit: precision and recall on tests/audit_examples.py")
+        for line in SCORES:
+            terminalreporter.write_line(line)

@@ -34,7 +34,7 @@ _RESOLVED = re.compile(
 _WHAT_HAPPENED = re.compile(
     r"\b(?:because|caused|due\s+to|the\s+cause|root\s+cause|triggered|led\s+to|resulted\s+from|after\s+(?:a|an|the|we|our)|"
     r"when\s+(?:a|an|the|we|our)|(?:failure|fault|bug|change|defect|mistake|misconfiguration|problem)\s+(?:in|to|of|on|with)|"
-    r"stopped\s+responding|ran\s+out|overloaded|expired)\b", _I)
+    r"stopped\s+(?:responding|working)|ran\s+out|filled\s+up|overloaded|expired|crashed|failed|broke)\b", _I)
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", _I)
 _PREVENTION = re.compile(
     r"\b(?:prevent\w*|recurrence|recur|happen\s+again|(?:so|to\s+ensure|to\s+make\s+sure)\s+(?:that\s+)?(?:this|it)\s+"

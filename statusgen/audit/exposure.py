@@ -15,7 +15,7 @@ from statusgen.audit.text import Message, quote
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?:/\d{1,2})?(?![\w]|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){1,7}:?(?:[0-9a-f]{1,4})?(?:/\d{1,3})?(?![\w:])", re.IGNORECASE)
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:/\d{1,3})?(?![\w:])", re.IGNORECASE)
 _VERSION_BEFORE = re.compile(r"(?:version|release|v)\s*$", re.IGNORECASE)
 _INTERNAL_SUFFIXES = ("internal", "local", "lan", "corp", "intranet", "localdomain", "intra")
 _HOST = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"

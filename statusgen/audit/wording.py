@@ -24,7 +24,7 @@ _SPECULATION = re.compile(
     r"|(?:our|the)\s+(?:best\s+)?(?:guess|theory|hunch|suspicion)"
     r"|(?:most|very|quite|highly)\s+likely|likely\s+" + _CAUSE_WORDS +
     r"|(?:might|may|could)\s+(?:be|have\s+been)\s+" + _CAUSE_WORDS +
-    r"|(?:seems|appears|looks)\s+to\s+(?:be\s+|have\s+been\s+)?" + _CAUSE_WORDS +
+    r"|(?:seems?|appears?|looks?)\s+to\s+(?:be\s+|have\s+been\s+)?" + _CAUSE_WORDS +
     r"|suspected\s+(?:cause|culprit|source))\b",
     re.IGNORECASE,
 )
@@ -40,10 +40,12 @@ _ETA = re.compile(
     r"(?:be\s+)?(?:\w+\s+){0,2}?" + _FIXED + r"\s+(?:shortly|soon|momentarily|quickly|today|tonight|very\s+soon"
     r"|(?:by|before|around|at)\s+(?:" + _CLOCK + r"|the\s+end\s+of|tomorrow|tonight)"
     r"|(?:with)?in\s+(?:about\s+|around\s+)?(?:" + _SPAN + r"))"
-    r"|(?<!no\s)\bETA\s*(?:is|of|:)?\s*(?:about\s+|around\s+|approximately\s+|roughly\s+)?(?:\d|" + _SPAN + r")",
+    r"|\b(?:have|get)\s+(?:a|the)\s+fix\s+(?:deployed|out|live|in\s+place|rolled\s+out)\s+(?:with)?in\s+(?:" + _SPAN + r")"
+    r"|(?<!no\s)\bETA\b(?:\s+for\s+(?:the\s+)?\w+)?\s*(?:is|of|:)?\s*(?:about\s+|around\s+|approximately\s+|roughly\s+)?(?:\d|" + _SPAN + r")",
     re.IGNORECASE,
 )
 
+_PAST = re.compile(r"\b(?:was|were|been|had)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _APOLOGY = re.compile(r"\b(?:apologi[sz]e|apologies|sorry|regret)\b", re.IGNORECASE)
 _FORMULA = re.compile(
     r"\bany\s+(?:inconvenience|disruption|trouble|issues?|problems?|impact|frustration)\b"
@@ -72,6 +74,15 @@ _POSSESSIVE = re.compile(
     r"\b(?P<name>[A-Z][a-z]+)(?:'s|\u2019s)\s+(?:\w+\s+)?(?:deploy|deployment|change|commit|push|mistake|error|script|"
     r"config|configuration|migration|typo|query|code|release|fault)\b"
 )
+# A person, unnamed, as the cause: "human error", "a contractor deleted the wrong table".
+_PERSON_AT_FAULT = re.compile(
+    r"\bhuman\s+error\b|\b(?:an?|the|our|one\s+of\s+our)\s+(?:[\w-]+\s+)?(?:engineer|developer|operator|administrator|admin|"
+    r"employee|contractor|intern|technician|team\s+member|staff\s+member)\s+(?:accidentally\s+|mistakenly\s+|wrongly\s+)?"
+    r"(?:deleted|removed|dropped|broke|misconfigured|forgot|caused|ran|pushed|deployed|typed|entered|changed|made)\b",
+    re.IGNORECASE,
+)
+_FAULT_WORDS = re.compile(r"\b(?:wrong|mistake\w*|accident\w*|bad|faulty|incorrect\w*|broke|misconfigured|forgot|caused)\b",
+                          re.IGNORECASE)
 _NOT_NAMES = frozenset({
     "Today", "Yesterday", "Tomorrow", "Tonight", "Last", "This", "Next", "Each", "Every", "Our", "The", "Its",
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
@@ -80,7 +91,8 @@ _NOT_NAMES = frozenset({
     "Nobody", "Someone", "Everyone"
 })
 _GENERIC_SUPPLIERS = (r"(?:cloud|hosting|infrastructure|network|DNS|CDN|e-?mail|payments?|SMS|telecom|data\s*cent(?:er|re)|"
-                      r"third[- ]party|upstream|external)\s+(?:provider|vendor|supplier|partner|service)s?")
+                      r"third[- ]party|upstream|external)\s+(?:provider|vendor|supplier|partner|service)s?"
+                      r"|\b(?:our|a|the|one\s+of\s+our)\s+(?:[\w-]+\s+){0,2}?(?:provider|vendor|supplier|partner)s?\b")
 _BLAME_CONTEXT = re.compile(
     r"\b(?:caused|cause|fault|blame|failure|failed|fails|failing|outage|went\s+down|(?:is|was|were|are)\s+down|broke|broken|"
     r"because\s+of|due\s+to|their\s+(?:side|end|fault|systems?|mistake|error)|(?:issue|problem|incident)s?\s+(?:at|with|on))\b",
@@ -124,8 +136,11 @@ def eta_promise(message: Message, context: Context, settings: AuditSettings) -> 
     if not context.open:
         return
     extra = phrase_pattern(settings.extra_phrases("eta-promise"))
+    view = message.own_words
     for pattern in (_ETA, extra):
-        for match in pattern.finditer(message.own_words) if pattern else ():
+        for match in pattern.finditer(view) if pattern else ():
+            if _PAST.search(view[max(0, match.start() - 12) : match.start()]):
+                continue  # "was restored within 20 minutes" reports, it does not promise
             yield _hit("eta-promise", message, match.start(),
                        f"{quote(match.group())} promises when the fix will land; promise only the next update "
                        "(\"no estimate yet; next update by 14:30 UTC\")")
@@ -165,6 +180,12 @@ def blame_person(message: Message, context: Context, settings: AuditSettings) ->
         yield _hit("blame-person", message, match.start(),
                    f"names {quote(match.group())}, who is on the people list in [audit]; public pages are indexed "
                    "forever: describe the change, not who made it")
+    for start, end in message.sentences(text):
+        sentence = text[start:end]
+        match = _PERSON_AT_FAULT.search(sentence)
+        if match and (match.group().lower().startswith("human") or _FAULT_WORDS.search(sentence[match.start():])):
+            yield _hit("blame-person", message, start + match.start(),
+                       f"{quote(match.group())} puts the fault on a person; say what failed and which safeguard was missing")
     exempt = _NOT_NAMES | {w for name in (*context.components, *settings.vendors) for w in name.split()}
     for pattern in (_ROLE, _POSSESSIVE):
         for match in pattern.finditer(text):
