@@ -182,10 +182,10 @@ def blame_person(message: Message, context: Context, settings: AuditSettings) ->
                    "forever: describe the change, not who made it")
     for start, end in message.sentences(text):
         sentence = text[start:end]
-        match = _PERSON_AT_FAULT.search(sentence)
-        if match and (match.group().lower().startswith("human") or _FAULT_WORDS.search(sentence[match.start():])):
-            yield _hit("blame-person", message, start + match.start(),
-                       f"{quote(match.group())} puts the fault on a person; say what failed and which safeguard was missing")
+        fault = _PERSON_AT_FAULT.search(sentence)
+        if fault and (fault.group().lower().startswith("human") or _FAULT_WORDS.search(sentence[fault.start():])):
+            yield _hit("blame-person", message, start + fault.start(),
+                       f"{quote(fault.group())} puts the fault on a person; say what failed and which safeguard was missing")
     exempt = _NOT_NAMES | {w for name in (*context.components, *settings.vendors) for w in name.split()}
     for pattern in (_ROLE, _POSSESSIVE):
         for match in pattern.finditer(text):
