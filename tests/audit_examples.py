@@ -231,6 +231,15 @@ EXAMPLES: tuple[Example, ...] = (
     ex("We've identified the root cause and are deploying a fix now.", "identified"),
     ex("Version 2.3 of our mobile app shows an outdated balance; update to 2.4 from your app store.", "identified"),
     ex("We sincerely apologize: payroll exports failed for two hours on the last working day of the month.", "identified"),
+    # resolutions from the sample site's rewrite, where prevention is said without "prevent"
+    ex("Webhook retries are running on schedule again. They ran late because the job that schedules them stopped after "
+       "a restart. We are sorry if your systems waited. That job is now restarted automatically.", "resolution"),
+    ex("Exports are back to their usual speed. One large export filled the queue that every export shares. Sorry for the "
+       "wait. Large exports now run in a queue of their own.", "resolution"),
+    ex("Dashboards load normally. A change we made slowed a query. We are sorry for the slow morning; we will test that "
+       "query's speed before changing it again.", "resolution"),
+    ex("Exports work again. Large exports failed after a change we made. We are sorry. Exports are now working.",
+       "resolution", "resolution-incomplete"),
     ex("The problem was caused by human error.", "identified", "blame-person"),
     ex("A contractor deleted the wrong table.", "identified", "blame-person"),
     # near misses added with the unnamed-person pattern

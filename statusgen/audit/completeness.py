@@ -30,17 +30,20 @@ _WHEN_CHANGES = re.compile(r"\b(?:will|'ll)\s+(?:\w+\s+){0,3}?(?:update|post|let
 
 _RESOLVED = re.compile(
     r"\b(?:resolved|fixed|restored|recovered|back\s+to\s+normal|working\s+(?:normally|again|as\s+expected)|operating\s+normally|"
-    r"fully\s+operational|no\s+longer|(?:is|are)\s+back|again|(?:normal|usual)\s+(?:speed|levels?|service)|caught\s+up|delivered)\b", _I)
+    r"fully\s+operational|no\s+longer|(?:is|are)\s+back|again|normally|(?:normal|usual)\s+(?:speed|levels?|service)|caught\s+up|delivered)\b", _I)
 _WHAT_HAPPENED = re.compile(
     r"\b(?:because|caused|due\s+to|the\s+cause|root\s+cause|triggered|led\s+to|resulted\s+from|after\s+(?:a|an|the|we|our)|"
     r"when\s+(?:a|an|the|we|our)|(?:failure|fault|bug|change|defect|mistake|misconfiguration|problem)\s+(?:in|to|of|on|with)|"
-    r"stopped\s+(?:responding|working)|ran\s+out|filled\s+up|overloaded|expired|crashed|failed|broke)\b", _I)
+    r"stopped\s+(?:responding|working)|ran\s+out|filled|slowed|overloaded|expired|crashed|failed|broke|"
+    r"we\s+(?:made|deployed|released|changed|ran|applied))\b", _I)
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", _I)
 _PREVENTION = re.compile(
     r"\b(?:prevent\w*|recurrence|recur|happen\s+again|(?:so|to\s+ensure|to\s+make\s+sure)\s+(?:that\s+)?(?:this|it)\s+"
     r"(?:does\s+not|doesn't|will\s+not|won't|cannot|can't)|going\s+forward|in\s+(?:the\s+)?future|safeguards?|"
     r"we\s+(?:are|will|have)\s+(?:now\s+)?(?:add|adding|added|improv\w+|chang\w+|introduc\w+|review\w*|fix\w*|put\w*|build\w*|"
-    r"monitor\w*|mov\w+|remov\w+|replac\w+|test\w*|alert\w*)|follow-ups?)\b", _I)
+    r"monitor\w*|mov\w+|remov\w+|replac\w+|test\w*|alert\w*)|follow-ups?|can\s+no\s+longer|no\s+longer\s+(?:can|able)|"
+    r"now\s+(?:runs?|renews?|includes?|replaces?|restarts?|checks?|alerts?|spreads?|tests?|uses?|requires?|blocks?|limits?|"
+    r"retries|(?:\w+\s+){0,2}automatically)|before\s+(?:changing|any\s+change|deploying|releasing|it\s+reaches))\b", _I)
 _POSTMORTEM_POINTER = re.compile(
     r"\b(?:post-?mortem|incident\s+(?:report|review)|write-?up|full\s+report|root\s+cause\s+analysis|detailed\s+report)\b", _I)
 
