@@ -79,3 +79,23 @@ def test_sample_subscriptions_are_valid(sample: Site, tmp_path: Path) -> None:
     assert status == {"indicator": "major", "description": "Partial System Outage"}
     events = list(Calendar.from_ical((out / "maintenance.ics").read_bytes()).walk("VEVENT"))
     assert len(events) == len(sample.maintenances)
+
+
+def test_sample_communication_is_clean_except_its_deliberate_lapses(sample: Site) -> None:
+    """The sample's messages follow the doctrine. The findings left are the
+    lapses it shows on purpose: cadence drift in a July sev1, a late first
+    update when monitoring missed a failure, and the open incident's broken
+    promise at the sample's present."""
+    from statusgen.audit.run import audit
+    from statusgen.obligations import obligations
+
+    result = audit(sample, SAMPLE_NOW, obligations(sample, SAMPLE_NOW))
+    assert sorted((d.path.rsplit("/", 1)[1], d.line, d.code) for d in result.diagnostics) == [
+        ("2026-07-22-payments-unavailable.md", 34, "update-gap"),
+        ("2026-07-22-payments-unavailable.md", 43, "promise-missed"),
+        ("2026-07-22-payments-unavailable.md", 50, "promise-missed"),
+        ("2026-08-27-bank-feed-sync-stalled.md", 34, "first-update-late"),
+        ("2026-11-22-payment-confirmations-delayed.md", 12, "promise-missed"),
+        ("2026-11-22-payment-confirmations-delayed.md", 12, "stale-incident"),
+    ]
+    assert all(d.severity.value == "warning" for d in result.diagnostics)
