@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from statusgen.audit.run import audit
 from statusgen.check import policy_findings
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
@@ -17,6 +18,7 @@ from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
 from statusgen.render.calendar import maintenance_calendar
 from statusgen.render.feeds import feeds
+from statusgen.render.internal import audit_page
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import load_theme
@@ -58,9 +60,10 @@ def build_time(environ: dict[str, str] | None = None, clock: datetime | None = N
     return (clock or datetime.now(UTC)).replace(second=0, microsecond=0), None
 
 
-def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False,
-                now: datetime | None = None) -> tuple[list[Artifact] | None, list[Diagnostic], int]:
-    """Read, validate and render; nothing is written. Returns (artifacts, diagnostics, pages)."""
+def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime | None = None,
+                internal: bool = False) -> tuple[list[Artifact] | None, list[Diagnostic], int]:
+    """Read, validate and render; nothing is written. Returns (artifacts, diagnostics, pages).
+    ``internal`` adds the communication report, which the public build never holds."""
     diagnostics: list[Diagnostic] = []
     if now is None:
         now, problem = build_time()
@@ -83,15 +86,18 @@ def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = F
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(site, now, renderer.obligations, overdue=Severity.NOTE)])
     artifacts += [maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]
+    if internal:
+        artifacts.append(audit_page(renderer, audit(site, now, renderer.obligations)))
     return artifacts, diagnostics, len(renderer.pages) + 1
 
 
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
-          now: datetime | None = None) -> BuildResult:
-    """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``)."""
+          now: datetime | None = None, internal: bool = False) -> BuildResult:
+    """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
+    or ``site_dir/output-internal`` for an internal build)."""
     started = time.perf_counter()
-    output = output if output is not None else site_dir / "output"
-    artifacts, diagnostics, pages = render_site(site_dir, base_url=base_url, strict=strict, now=now)
+    output = output if output is not None else site_dir / ("output-internal" if internal else "output")
+    artifacts, diagnostics, pages = render_site(site_dir, base_url=base_url, strict=strict, now=now, internal=internal)
     if artifacts is None:
         return BuildResult(False, tuple(diagnostics))
     files, size = write_output(output, artifacts)

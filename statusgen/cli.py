@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", default=None, metavar="URL",
                        help="override base_url from statusgen.toml (for example for a preview deploy)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--internal", action="store_true",
+                       help="also write the internal communication report (internal/communication/); the output "
+                            "defaults to SITE_DIR/output-internal so it is never deployed with the public site")
     check = commands.add_parser("check", help="validate the content; report postmortem policy and communication audit findings",
                                 description="Validate the content as build does, report overdue (error) and pending (note) "
                                             "postmortems, and audit every update and postmortem against the communication "
@@ -130,12 +133,12 @@ def _run_build(args: argparse.Namespace) -> int:
     if not site_dir.is_dir():
         print(f"statusgen: error: site directory {site_dir} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    output: Path = args.output if args.output is not None else site_dir / "output"
+    output: Path = args.output if args.output is not None else site_dir / ("output-internal" if args.internal else "output")
     if output.resolve() == site_dir.resolve() or site_dir.resolve().is_relative_to(output.resolve()):
         print(f"statusgen: error: output {output} would replace the site itself; choose another --output", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = build(site_dir, output, base_url=args.base_url, strict=args.strict)
+        result = build(site_dir, output, base_url=args.base_url, strict=args.strict, internal=args.internal)
     except OutputError as exc:
         print(f"statusgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

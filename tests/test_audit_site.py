@@ -232,3 +232,32 @@ def test_check_passes_the_whole_site_when_only_warnings(make_site: SiteMaker) ->
     diagnostics, ok = check(site, NOW)
     assert ok and diagnostics and all(d.severity.value == "warning" for d in diagnostics)
     assert not check(site, NOW, strict=True)[1]
+
+
+def test_internal_report_is_built_only_on_request_and_never_listed(make_site: SiteMaker, tmp_path: Path) -> None:
+    site = make_site({P + "2026-03-02-payments.md": TIMED}, config=QUIET)
+    public = build_at(site, tmp_path / "public")
+    assert public.ok and not (tmp_path / "public/internal").exists()
+    internal = build_at(site, tmp_path / "internal", internal=True)
+    assert internal.ok
+    page = BeautifulSoup((tmp_path / "internal/internal/communication/index.html").read_text(), "html.parser")
+    assert page.find("meta", attrs={"name": "robots"})["content"] == "noindex, nofollow"
+    (row,) = page.select("table.publication tbody tr")
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert cells[0].startswith("Payments failing") and cells[2] == "22 min Late" and cells[3] == "48 min Too long"
+    assert cells[4] == "0 of 1 kept" and "update-gap" in cells[5] and "promise-missed" in cells[5]
+    assert "internal" not in (tmp_path / "internal/sitemap.xml").read_text()
+
+
+def test_first_update_fact_is_shown_for_every_incident_when_the_site_chooses(make_site: SiteMaker, tmp_path: Path) -> None:
+    def fact(config: str, out: str) -> str | None:
+        site = make_site({P + "2026-03-02-payments.md": TIMED}, config=config, name=f"site-{out}")
+        assert build_at(site, tmp_path / out).ok
+        page = BeautifulSoup((tmp_path / out / "incidents/2026-03-02-payments/index.html").read_text(), "html.parser")
+        found = [dt for dt in page.select(".facts dt") if dt.get_text() == "First update"]
+        return found[0].find_next_sibling("dd").get_text() if found else None
+
+    assert fact(QUIET, "default") is None
+    shown = QUIET.replace("[audit.rules]", "[policy.communication]\nshow_first_update = true\n\n[audit.rules]")
+    # shown even though it was late: publishing only the flattering figures is what the doctrine forbids
+    assert fact(shown, "shown") == "22 min after it started"

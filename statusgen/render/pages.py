@@ -75,8 +75,10 @@ class PageRenderer:
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)
 
-    def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, **values: Any) -> Artifact:
-        """Render one template at a page URL path ('' is the root)."""
+    def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
+             **values: Any) -> Artifact:
+        """Render one template at a page URL path ('' is the root). ``listed``
+        pages go in the sitemap."""
         config = self.site.config
         context = {
             "site": config,
@@ -88,7 +90,7 @@ class PageRenderer:
             **values,
         }
         html = self.env.get_template(template).render(context)
-        if not absolute_root:
+        if listed and not absolute_root:
             self.pages.append(page)
         return Artifact(page_file(page), html.encode("utf-8"))
 
@@ -136,6 +138,13 @@ class PageRenderer:
         local = self.fmt.local(moment)
         return f"{local.year:04d}/{local.month:02d}", f"{MONTHS[local.month - 1]} {local.year}"
 
+    def _first_update_fact(self, incident: Incident) -> str | None:
+        """'12 min after it started', for sites that publish it (``show_first_update``), for every incident alike."""
+        delay = incident.first_update_delay()
+        if not self.site.config.communication_policy.show_first_update or delay is None:
+            return None
+        return f"{format_duration(delay)} after it started"
+
     def incident_pages(self) -> list[Artifact]:
         names = self.site.component_names
         out = []
@@ -148,6 +157,7 @@ class PageRenderer:
                 component_names=names, month_key=key, month_label=label, phase=None,
                 obligation=self.obligations[incident.slug],
                 obligation_text=self.obligations[incident.slug].sentence(self.fmt.moment_date_text),
+                first_update=self._first_update_fact(incident),
             ))
         for window in self.site.maintenances:
             key, label = self._month_of(window.scheduled_start)
@@ -155,7 +165,7 @@ class PageRenderer:
                 "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug],
                 updates=list(reversed(window.updates)), lead_html=window.lead_html, postmortem=None,
                 component_names=names, month_key=key, month_label=label, phase=maintenance_phase(window, self.now),
-                obligation=None, obligation_text="",
+                obligation=None, obligation_text="", first_update=None,
             ))
         return out
 
