@@ -79,3 +79,11 @@ def test_precision_and_recall() -> None:
     total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
     SCORES.append(f"{'all rules':<26}{total_tp:>4}{total_fp:>4}{total_fn:>4}"
                   f"{total_tp / (total_tp + total_fp):>11.2f}{total_tp / (total_tp + total_fn):>8.2f}")
+
+
+def test_every_rule_is_documented() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs/audit.md").read_text()
+    missing = [rule for rule in RULES if f"| `{rule}` |" not in text]
+    assert not missing, f"docs/audit.md lacks a row for {missing}"
