@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from statusgen.audit.run import audit
 from statusgen.check import policy_findings
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
@@ -18,7 +17,6 @@ from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
 from statusgen.render.calendar import maintenance_calendar
 from statusgen.render.feeds import feeds
-from statusgen.render.internal import audit_page
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import load_theme
@@ -86,7 +84,10 @@ def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = F
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(site, now, renderer.obligations, overdue=Severity.NOTE)])
     artifacts += [maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]
-    if internal:
+    if internal:  # the audit's rules are only compiled when asked for
+        from statusgen.audit.run import audit
+        from statusgen.render.internal import audit_page
+
         artifacts.append(audit_page(renderer, audit(site, now, renderer.obligations)))
     return artifacts, diagnostics, len(renderer.pages) + 1
 

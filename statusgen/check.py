@@ -12,7 +12,6 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from statusgen.audit.run import audit
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, note, sorted_diagnostics
 from statusgen.model import Site
@@ -49,6 +48,8 @@ def policy_findings(site: Site, now: datetime, found: dict[str, Obligation], *, 
 def check(site_dir: Path, now: datetime, *, strict: bool = False, only: str | None = None) -> tuple[list[Diagnostic], bool]:
     """Every diagnostic, and whether the check passed. ``only`` (a path
     relative to the site, as diagnostics name it) keeps one file's."""
+    from statusgen.audit.run import audit  # not at module level: build imports this module, and needs no audit
+
     loaded = load_site(site_dir, strict=strict)
     diagnostics = list(loaded.diagnostics)
     if loaded.site is not None:
