@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from statusgen.audit.findings import Context, Finding, Kind
+from statusgen.audit.findings import Context, Finding, Kind, finding_at
 from statusgen.audit.promises import promises
-from statusgen.audit.text import Message
+from statusgen.audit.text import APOLOGY, GIVES_CAUSE, Message
 
 _I = re.IGNORECASE
 _ACKNOWLEDGE = re.compile(
@@ -31,12 +31,6 @@ _WHEN_CHANGES = re.compile(r"\b(?:will|'ll)\s+(?:\w+\s+){0,3}?(?:update|post|let
 _RESOLVED = re.compile(
     r"\b(?:resolved|fixed|restored|recovered|back\s+to\s+normal|working\s+(?:normally|again|as\s+expected)|operating\s+normally|"
     r"fully\s+operational|no\s+longer|(?:is|are)\s+back|again|normally|(?:normal|usual)\s+(?:speed|levels?|service)|caught\s+up|delivered)\b", _I)
-_WHAT_HAPPENED = re.compile(
-    r"\b(?:because|caused|due\s+to|the\s+cause|root\s+cause|triggered|led\s+to|resulted\s+from|after\s+(?:a|an|the|we|our)|"
-    r"when\s+(?:a|an|the|we|our)|(?:failure|fault|bug|change|defect|mistake|misconfiguration|problem)\s+(?:in|to|of|on|with)|"
-    r"stopped\s+(?:responding|working)|ran\s+out|filled|slowed|overloaded|expired|crashed|failed|broke|"
-    r"we\s+(?:made|deployed|released|changed|ran|applied))\b", _I)
-_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", _I)
 _PREVENTION = re.compile(
     r"\b(?:prevent\w*|recurrence|recur|happen\s+again|(?:so|to\s+ensure|to\s+make\s+sure)\s+(?:that\s+)?(?:this|it)\s+"
     r"(?:does\s+not|doesn't|will\s+not|won't|cannot|can't)|going\s+forward|in\s+(?:the\s+)?future|safeguards?|"
@@ -62,11 +56,6 @@ _TIME_FRAME = re.compile(
 _FIGURE = re.compile(
     r"\b\d[\d,.]*\s*(?:%|percent|minutes?|mins?|hours?|h\b|seconds?|customers?|users?|accounts?|requests?|invoices?|"
     r"payments?|transactions?|e-?mails?|orders?|jobs?|messages?|webhooks?|calls?)|\b\d[\d,.]*%", _I)
-
-
-def _finding(rule: str, message: Message, position: int, text: str) -> Finding:
-    line, column = message.where(position)
-    return Finding(rule, message.path, line, column, text)
 
 
 def _names_component(text: str, names: tuple[str, ...]) -> bool:
@@ -98,7 +87,7 @@ def first_update(message: Message, context: Context, at: datetime, zone: ZoneInf
         missing.append("when the next update comes (\"next update by 14:30 UTC\")" if context.has_cadence
                        else "when the next update comes")
     if missing:
-        yield _finding("first-update-incomplete", message, 0,
+        yield finding_at("first-update-incomplete", message, 0,
                        f"the first update does not say {_listing(missing)}; a first update acknowledges the problem, "
                        "gives its scope, says what is being done, and when the next update comes")
 
@@ -109,14 +98,14 @@ def resolution(message: Message, context: Context) -> Iterator[Finding]:
         return
     view = message.own_words
     parts = [
-        ("that it is resolved", _RESOLVED), ("what happened", _WHAT_HAPPENED), ("an apology naming the impact", _APOLOGY),
+        ("that it is resolved", _RESOLVED), ("what happened", GIVES_CAUSE), ("an apology naming the impact", APOLOGY),
         ("what will prevent a recurrence", _PREVENTION),
     ]
     missing = [label for label, pattern in parts if not pattern.search(view)]
     if context.postmortem_owed and not _POSTMORTEM_POINTER.search(view):
         missing.append("that a postmortem will follow")
     if missing:
-        yield _finding("resolution-incomplete", message, 0,
+        yield finding_at("resolution-incomplete", message, 0,
                        f"the resolution update does not say {_listing(missing)}")
 
 
@@ -126,7 +115,7 @@ def postmortem(message: Message, context: Context) -> Iterator[Finding]:
         return
     headings = " / ".join(m.group("title") for m in _HEADING.finditer(message.text))
     missing = []
-    if not _PM_HAPPENED.search(headings) and not _WHAT_HAPPENED.search(message.own_words):
+    if not _PM_HAPPENED.search(headings) and not GIVES_CAUSE.search(message.own_words):
         missing.append("what happened")
     if not _PM_SAFEGUARDS.search(headings):
         missing.append("why our safeguards did not stop it")
@@ -137,4 +126,4 @@ def postmortem(message: Message, context: Context) -> Iterator[Finding]:
     if not _FIGURE.search(message.own_words):
         missing.append("figures for the impact (duration, share of customers, failed requests)")
     if missing:
-        yield _finding("postmortem-incomplete", message, 0, f"the postmortem does not give {_listing(missing)}")
+        yield finding_at("postmortem-incomplete", message, 0, f"the postmortem does not give {_listing(missing)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from statusgen.audit.findings import Context, Finding
+from statusgen.audit.findings import Context, Finding, finding_at
 from statusgen.audit.settings import AuditSettings
 from statusgen.audit.text import Message, quote
 
@@ -51,11 +51,6 @@ _SECRETS = re.compile(
 _TOKEN = re.compile(r"(?<![\w/.-])[A-Za-z0-9+/_-]{32,}={0,2}(?![\w/.-])")
 
 
-def _hit(rule: str, message: Message, position: int, text: str) -> Finding:
-    line, column = message.where(position)
-    return Finding(rule, message.path, line, column, text)
-
-
 def _looks_random(token: str) -> bool:
     """Mixed case and digits, no long lowercase words: a key, not a slug."""
     return (any(c.isupper() for c in token) and any(c.islower() for c in token) and any(c.isdigit() for c in token)
@@ -67,11 +62,11 @@ def ip_address(message: Message, context: Context, settings: AuditSettings) -> I
     for match in _IPV4.finditer(text):
         if _VERSION_BEFORE.search(text[max(0, match.start() - 10) : match.start()]):
             continue
-        yield _hit("ip-address", message, match.start(),
+        yield finding_at("ip-address", message, match.start(),
                    f"{quote(match.group())} is an IP address; describe the role instead (\"one of our database servers\")")
     for match in _IPV6.finditer(text):
         if match.group().count(":") >= 5 or ("::" in match.group() and re.search(r"[0-9a-f]{2,}", match.group(), re.I)):
-            yield _hit("ip-address", message, match.start(),
+            yield finding_at("ip-address", message, match.start(),
                        f"{quote(match.group())} is an IP address; describe the role instead (\"one of our database servers\")")
 
 
@@ -79,17 +74,17 @@ def internal_host(message: Message, context: Context, settings: AuditSettings) -
     suffixes = "|".join(re.escape(s) for s in (*settings.internal_domains, *_INTERNAL_SUFFIXES))
     pattern = re.compile(rf"(?<![\w.-])(?:{_HOST}\.)*{_HOST}\.(?:{suffixes})(?![\w-]|\.[a-z])", re.IGNORECASE)
     for match in pattern.finditer(message.text):
-        yield _hit("internal-host", message, match.start(),
+        yield finding_at("internal-host", message, match.start(),
                    f"{quote(match.group())} is an internal host name; describe the role instead")
     for match in _ROLE_HOST.finditer(message.text):
-        yield _hit("internal-host", message, match.start(),
+        yield finding_at("internal-host", message, match.start(),
                    f"{quote(match.group())} looks like an internal server name; describe the role instead")
 
 
 def capacity_figure(message: Message, context: Context, settings: AuditSettings) -> Iterator[Finding]:
     for pattern in (_BANDWIDTH, _RATE):
         for match in pattern.finditer(message.text):
-            yield _hit("capacity-figure", message, match.start(),
+            yield finding_at("capacity-figure", message, match.start(),
                        f"{quote(match.group())} tells an attacker what the system can take; say what happened without the figure")
 
 
@@ -99,12 +94,12 @@ def vulnerable_version(message: Message, context: Context, settings: AuditSettin
         sentence = text[start:end]
         version = _VERSION.search(sentence)
         if version and _VULNERABILITY.search(sentence):
-            yield _hit("vulnerable-version", message, start + version.start(),
+            yield finding_at("vulnerable-version", message, start + version.start(),
                        f"{quote(version.group())} is a software version beside a vulnerability; say that a security fix "
                        "was applied, without versions")
     if context.open:
         for match in _CVE.finditer(text):
-            yield _hit("vulnerable-version", message, match.start(),
+            yield finding_at("vulnerable-version", message, match.start(),
                        f"{quote(match.group())} names a vulnerability while the incident is open; name it once the fix is done")
 
 
@@ -113,7 +108,7 @@ def credential(message: Message, context: Context, settings: AuditSettings) -> I
     found = [m for m in _SECRETS.finditer(text)]
     found += [m for m in _TOKEN.finditer(text) if _looks_random(m.group()) and not any(s.start() <= m.start() < s.end() for s in found)]
     for match in sorted(found, key=lambda m: m.start()):
-        yield _hit("credential", message, match.start(),
+        yield finding_at("credential", message, match.start(),
                    f"{quote(match.group()[:12] + '…')} looks like a secret; remove it and rotate it, assuming it has been copied")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from statusgen.audit.text import Message
 from statusgen.model import IncidentState, Severity
 
 
@@ -17,6 +18,12 @@ class Finding:
     line: int
     column: int
     message: str
+
+
+def finding_at(rule: str, message: Message, position: int, text: str) -> Finding:
+    """A finding located at a position in a message's text."""
+    line, column = message.where(position)
+    return Finding(rule, message.path, line, column, text)
 
 
 class Kind(Enum):

@@ -21,6 +21,19 @@ _CODE = re.compile(r"`[^`\n]+`")
 _BREAK = re.compile(r"(?<=[.!?])[)\"'\u201d\u2019]?\s+|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d+[.)]|#{1,6})[ \t])")
 
 
+#: An apology, however worded; whether it names the impact is a separate question.
+APOLOGY = re.compile(r"\b(?:apologi[sz]e|apologies|sorry|regret)\b", re.IGNORECASE)
+#: The message says what happened: a cause, or what failed. Read by passive-evasion
+#: ("an error occurred" with nothing of this kind) and by the resolution's "what happened".
+GIVES_CAUSE = re.compile(
+    r"\b(?:because|caused|due\s+to|the\s+cause|root\s+cause|triggered|led\s+to|resulted\s+from|after\s+(?:a|an|the|we|our)|"
+    r"when\s+(?:a|an|the|we|our)|(?:failure|fault|bug|change|defect|mistake|misconfiguration|problem)\s+(?:in|to|of|on|with)|"
+    r"stopped\s+(?:responding|working)|ran\s+out|filled|slowed|overloaded|expired|crashed|failed|broke|"
+    r"we\s+(?:made|deployed|released|changed|ran|applied|introduced))\b",
+    re.IGNORECASE,
+)
+
+
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:

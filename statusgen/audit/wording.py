@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from statusgen.audit.findings import Context, Finding, Kind
+from statusgen.audit.findings import Context, Finding, Kind, finding_at
 from statusgen.audit.settings import AuditSettings
-from statusgen.audit.text import Message, phrase_pattern, quote
+from statusgen.audit.text import APOLOGY, GIVES_CAUSE, Message, phrase_pattern, quote
 from statusgen.model import IncidentState
 
 _CAUSE_WORDS = r"(?:caused|due|related|because|the\s+result|a\s+result|linked|triggered|the\s+cause|the\s+culprit|the\s+source)"
@@ -46,7 +46,6 @@ _ETA = re.compile(
 )
 
 _PAST = re.compile(r"\b(?:was|were|been|had)\s+(?:\w+\s+)?$", re.IGNORECASE)
-_APOLOGY = re.compile(r"\b(?:apologi[sz]e|apologies|sorry|regret)\b", re.IGNORECASE)
 _FORMULA = re.compile(
     r"\bany\s+(?:inconvenience|disruption|trouble|issues?|problems?|impact|frustration)\b"
     r"|\binconvenience\b"
@@ -60,12 +59,6 @@ _PASSIVE_BARE = re.compile(
     r"(?:occurred|was\s+encountered|were\s+encountered|happened|arose)\b",
     re.IGNORECASE,
 )
-_EXPLAINED = re.compile(
-    r"\b(?:because|caused\s+by|due\s+to|the\s+cause|root\s+cause|triggered|led\s+to|resulted\s+from|after\s+(?:a|an|the|we|our)"
-    r"|when\s+(?:a|an|the|we|our)|we\s+(?:made|deployed|changed|released|introduced|ran|applied))\b",
-    re.IGNORECASE,
-)
-
 _ROLE = re.compile(
     r"\b(?:engineer|developer|operator|administrator|admin|employee|contractor|intern|teammate|colleague|technician|"
     r"on-call(?:\s+engineer)?|SRE|DBA)\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b"
@@ -115,18 +108,13 @@ JARGON = {
 }
 
 
-def _hit(rule: str, message: Message, position: int, text: str) -> Finding:
-    line, column = message.where(position)
-    return Finding(rule, message.path, line, column, text)
-
-
 def speculation(message: Message, context: Context, settings: AuditSettings) -> Iterator[Finding]:
     if context.state is not IncidentState.INVESTIGATING or context.kind not in (Kind.FIRST_UPDATE, Kind.UPDATE):
         return
     extra = phrase_pattern(settings.extra_phrases("speculation"))
     for pattern in (_SPECULATION, extra):
         for match in pattern.finditer(message.own_words) if pattern else ():
-            yield _hit("speculation", message, match.start(),
+            yield finding_at("speculation", message, match.start(),
                        f"{quote(match.group())} guesses at the cause while the incident is still being investigated; "
                        "say what you see and what you are doing, and name the cause once it is identified")
             return
@@ -141,7 +129,7 @@ def eta_promise(message: Message, context: Context, settings: AuditSettings) -> 
         for match in pattern.finditer(view) if pattern else ():
             if _PAST.search(view[max(0, match.start() - 12) : match.start()]):
                 continue  # "was restored within 20 minutes" reports, it does not promise
-            yield _hit("eta-promise", message, match.start(),
+            yield finding_at("eta-promise", message, match.start(),
                        f"{quote(match.group())} promises when the fix will land; promise only the next update "
                        "(\"no estimate yet; next update by 14:30 UTC\")")
             return
@@ -152,10 +140,10 @@ def performative_apology(message: Message, context: Context, settings: AuditSett
     extra = phrase_pattern(settings.extra_phrases("performative-apology"))
     for start, end in message.sentences(view):
         sentence = view[start:end]
-        formula = _FORMULA.search(sentence) if _APOLOGY.search(sentence) else None
+        formula = _FORMULA.search(sentence) if APOLOGY.search(sentence) else None
         formula = formula or (extra.search(sentence) if extra else None)
         if formula:
-            yield _hit("performative-apology", message, start + formula.start(),
+            yield finding_at("performative-apology", message, start + formula.start(),
                        f"the apology ({quote(sentence.strip())}) names no impact; say what the reader could not do "
                        "and for how long, or leave the apology out")
 
@@ -165,11 +153,11 @@ def passive_evasion(message: Message, context: Context, settings: AuditSettings)
     extra = phrase_pattern(settings.extra_phrases("passive-evasion"))
     for pattern in (_PASSIVE_ALWAYS, extra):
         for match in pattern.finditer(view) if pattern else ():
-            yield _hit("passive-evasion", message, match.start(),
+            yield finding_at("passive-evasion", message, match.start(),
                        f"{quote(match.group())} hides who did what; say what happened and own it")
     bare = _PASSIVE_BARE.search(view)
-    if bare and not _EXPLAINED.search(view):
-        yield _hit("passive-evasion", message, bare.start(),
+    if bare and not GIVES_CAUSE.search(view):
+        yield finding_at("passive-evasion", message, bare.start(),
                    f"{quote(bare.group())} is the whole explanation; say what failed and why, in plain words")
 
 
@@ -177,21 +165,21 @@ def blame_person(message: Message, context: Context, settings: AuditSettings) ->
     text = message.own_words
     roster = phrase_pattern(settings.people)
     for match in roster.finditer(text) if roster else ():
-        yield _hit("blame-person", message, match.start(),
+        yield finding_at("blame-person", message, match.start(),
                    f"names {quote(match.group())}, who is on the people list in [audit]; public pages are indexed "
                    "forever: describe the change, not who made it")
     for start, end in message.sentences(text):
         sentence = text[start:end]
         fault = _PERSON_AT_FAULT.search(sentence)
         if fault and (fault.group().lower().startswith("human") or _FAULT_WORDS.search(sentence[fault.start():])):
-            yield _hit("blame-person", message, start + fault.start(),
+            yield finding_at("blame-person", message, start + fault.start(),
                        f"{quote(fault.group())} puts the fault on a person; say what failed and which safeguard was missing")
     exempt = _NOT_NAMES | {w for name in (*context.components, *settings.vendors) for w in name.split()}
     for pattern in (_ROLE, _POSSESSIVE):
         for match in pattern.finditer(text):
             if match.group("name").split()[0] in exempt:
                 continue
-            yield _hit("blame-person", message, match.start(),
+            yield finding_at("blame-person", message, match.start(),
                        f"{quote(match.group())} points at a person; describe the change, not who made it "
                        "(\"a configuration change stopped payments\")")
 
@@ -204,7 +192,7 @@ def blame_vendor(message: Message, context: Context, settings: AuditSettings) ->
         sentence = view[start:end]
         supplier = (names.search(sentence) if names else None) or suppliers.search(sentence)
         if supplier and _BLAME_CONTEXT.search(sentence):
-            yield _hit("blame-vendor", message, start + supplier.start(),
+            yield finding_at("blame-vendor", message, start + supplier.start(),
                        f"blames {quote(supplier.group())} ({quote(sentence.strip(), 80)}); describe the effect and "
                        "what you are doing, as if the supplier were reading")
 
@@ -227,7 +215,7 @@ def jargon(message: Message, context: Context, settings: AuditSettings) -> Itera
         if term in seen:
             continue
         seen.add(term)
-        yield _hit("jargon", message, match.start(),
+        yield finding_at("jargon", message, match.start(),
                    f"{quote(match.group())} is jargon to many readers; say \"{lookup[' '.join(term.split())]}\" or explain it")
 
 
