@@ -47,7 +47,9 @@ def policy_findings(site: Site, now: datetime, found: dict[str, Obligation], *, 
 
 def check(site_dir: Path, now: datetime, *, strict: bool = False, only: str | None = None) -> tuple[list[Diagnostic], bool]:
     """Every diagnostic, and whether the check passed. ``only`` (a path
-    relative to the site, as diagnostics name it) keeps one file's."""
+    relative to the site, as diagnostics name it) keeps that file's, and
+    passes when that file is clean; when errors elsewhere stop the site from
+    loading (so the audit could not run), one note on the file says so."""
     from statusgen.audit.run import audit  # not at module level: build imports this module, and needs no audit
 
     loaded = load_site(site_dir, strict=strict)
@@ -57,7 +59,13 @@ def check(site_dir: Path, now: datetime, *, strict: bool = False, only: str | No
         diagnostics += policy_findings(loaded.site, now, found)
         diagnostics += audit(loaded.site, now, found).diagnostics
     if only is not None:
+        elsewhere = sum(d.severity is Severity.ERROR and d.path != only for d in diagnostics)
         diagnostics = [d for d in diagnostics if d.path == only]
+        if loaded.site is None and elsewhere:
+            diagnostics.append(note(only, 0, 0, "site-not-loaded",
+                                    f"{elsewhere} error{'s' if elsewhere != 1 else ''} in other files stopped the site from "
+                                    "loading, so this file was only validated, not audited; run statusgen check"))
+            return sorted_diagnostics(diagnostics), False
     diagnostics = sorted_diagnostics(diagnostics)
     return diagnostics, loaded.site is not None and not has_errors(diagnostics, strict=strict)
 

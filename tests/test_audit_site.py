@@ -215,6 +215,11 @@ def test_check_lint_and_rules_commands(make_site: SiteMaker, capsys: pytest.Capt
     assert "leaky" not in out and "[update-gap]" in out and out.endswith("ok: 0 errors, 3 warnings, 0 notes\n")
     assert main(["lint", str(site / P / "2026-03-03-leaky.md"), "--format", "github"]) == 1
     assert "::error file=content/incidents/2026-03-03-leaky.md,line=13,col=40,title=ip-address::" in capsys.readouterr().out
+    (site / P / "2026-03-04-broken.md").write_text("---\ntitle: Broken\n---\n")
+    assert main(["lint", str(site / P / "2026-03-02-payments.md")]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "content/incidents/2026-03-02-payments.md:0:0: note: 3 errors in other files stopped the site from loading, so this "
+        "file was only validated, not audited; run statusgen check [site-not-loaded]", "failed: 0 errors, 0 warnings, 1 notes"]
     assert main(["lint", str(site / "statusgen.toml")]) == 2
     assert "is not under" in capsys.readouterr().err
 
