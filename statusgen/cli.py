@@ -48,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
                       help="the site directory; default: found from the file")
     lint.add_argument("--format", choices=("text", "json", "github"), default="text", help="as for check")
     lint.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    init = commands.add_parser("init", help="create a new status site",
+                               description="Create statusgen.toml with commented defaults, an example incident, .gitignore "
+                                           "and a GitHub Actions workflow (check on pull requests, deploy to GitHub Pages "
+                                           "from main, scheduled rebuilds). Refuses to overwrite anything.")
+    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR", help="default: the current directory")
+    init.add_argument("--title", default="Example Status", help="the page's name (default: %(default)s)")
+    init.add_argument("--base-url", default="https://status.example.com/", metavar="URL",
+                      help="where the site will be published (default: %(default)s)")
+    init.add_argument("--install", default="statusgen", metavar="PIP_SPEC",
+                      help="what the workflow installs with pip, e.g. a git URL of your copy (default: %(default)s)")
+    list_ = commands.add_parser("list", help="list incidents with state, severity and age",
+                                description="Incidents newest first: state, severity, age (since started) and slug.")
+    list_.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
+                       help="the site directory; default: the current directory")
+    list_.add_argument("--open", action="store_true", help="only incidents that are not resolved")
     rules = commands.add_parser("rules", help="list the communication audit's rules, or explain one",
                                 description="Each rule's id, default severity and what it asks for; with RULE, the why and "
                                             "how to fix a finding.")
@@ -88,6 +103,48 @@ def _run_lint(args: argparse.Namespace) -> int:
     diagnostics, ok = check(site_dir, now, strict=args.strict, only=f"content/{relative.as_posix()}")
     sys.stdout.write(FORMATS[args.format](diagnostics, ok))
     return EXIT_OK if ok else EXIT_CONTENT
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from statusgen.scaffold import InitError, init_site
+
+    try:
+        created = init_site(args.directory, title=args.title, base_url=args.base_url, install=args.install,
+                            now=datetime.now(UTC))
+    except InitError as exc:
+        return _error(str(exc))
+    for path in created.paths:
+        print(f"created {args.directory / path}")
+    print(f"Next: edit statusgen.toml (title, base_url, components), then run 'statusgen build -s {args.directory}'.")
+    if args.install == "statusgen":
+        print("The workflow installs statusgen with 'pip install statusgen'; rerun with --install to use another source.")
+    return EXIT_OK
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    from statusgen.build import build_time
+    from statusgen.content import load_site
+    from statusgen.durations import format_duration
+
+    if not args.site_dir.is_dir():
+        return _error(f"site directory {args.site_dir} does not exist")
+    now, _ = build_time()
+    loaded = load_site(args.site_dir)
+    if loaded.site is None:
+        for d in loaded.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return EXIT_CONTENT
+    rows = [(i.state.value, i.severity.value, format_duration(now - i.started), i.slug, i.title)
+            for i in loaded.site.incidents if not (args.open and i.is_resolved)]
+    if not rows:
+        print("No open incidents." if args.open else "No incidents.")
+        return EXIT_OK
+    widths = [max(len(r[n]) for r in [*rows, ("STATE", "SEVERITY", "AGE", "SLUG", "")]) for n in range(4)]
+    for row in [("STATE", "SEVERITY", "AGE", "SLUG", "TITLE"), *rows]:
+        print("  ".join(cell.ljust(widths[n]) for n, cell in enumerate(row[:4])) + "  " + row[4])
+    return EXIT_OK
 
 
 def _run_rules(args: argparse.Namespace) -> int:
@@ -170,5 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_lint(args)
     if args.command == "rules":
         return _run_rules(args)
+    if args.command == "init":
+        return _run_init(args)
+    if args.command == "list":
+        return _run_list(args)
     parser.print_help(sys.stderr)
     return EXIT_USAGE
