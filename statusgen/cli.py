@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     list_.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
                        help="the site directory; default: the current directory")
     list_.add_argument("--open", action="store_true", help="only incidents that are not resolved")
+    from statusgen.author_commands import add_parsers
+
+    add_parsers(commands)
     rules = commands.add_parser("rules", help="list the communication audit's rules, or explain one",
                                 description="Each rule's id, default severity and what it asks for; with RULE, the why and "
                                             "how to fix a finding.")
@@ -231,5 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_init(args)
     if args.command == "list":
         return _run_list(args)
+    if args.command in ("new", "update", "resolve"):
+        from statusgen.author_commands import run
+
+        return run(args)
     parser.print_help(sys.stderr)
     return EXIT_USAGE

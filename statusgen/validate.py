@@ -33,6 +33,8 @@ from statusgen.sources import SourceFile
 from statusgen.timeline import RawUpdate, parse_timeline
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: A template's ``<<...>>``: never published (``statusgen new`` writes them).
+PLACEHOLDER = re.compile(r"<<[^<>\n]{1,300}>>")
 
 INCIDENT_FIELDS = ("title", "kind", "severity", "state", "components", "started", "resolved", "postmortem",
                    "postmortem_waived", "summary")
@@ -60,6 +62,20 @@ def _fmt(at: datetime) -> str:
 def _front_matter(source: SourceFile) -> tuple[Entry | None, list[Diagnostic]]:
     closing_line = source.body_line - 1
     return load_front_matter(source.path, source.front_matter, source.front_matter_line, closing_line)
+
+
+def placeholder_diagnostics(source: SourceFile) -> list[Diagnostic]:
+    """An error for each template placeholder left in the file, so a template
+    can never be published by accident."""
+    out = []
+    for part, first_line in ((source.front_matter, source.front_matter_line), (source.body, source.body_line)):
+        for match in PLACEHOLDER.finditer(part):
+            line = first_line + part.count("\n", 0, match.start())
+            column = match.start() - (part.rfind("\n", 0, match.start()) + 1) + 1
+            text = match.group() if len(match.group()) <= 60 else match.group()[:57] + "…>>"
+            out.append(error(source.path, line, column, "placeholder",
+                             f"template placeholder {text} must be replaced with your own words before publishing"))
+    return out
 
 
 def _slug_diagnostics(source: SourceFile) -> list[Diagnostic]:
@@ -175,7 +191,7 @@ def impact_intervals(
 def validate_incident(source: SourceFile, config: SiteConfig) -> tuple[Incident | Maintenance | None, list[Diagnostic]]:
     """Validate an incident (or maintenance) file and build its model object."""
     root, diagnostics = _front_matter(source)
-    diagnostics = _slug_diagnostics(source) + diagnostics
+    diagnostics = _slug_diagnostics(source) + placeholder_diagnostics(source) + diagnostics
     timeline, timeline_problems = parse_timeline(source.path, source.body, source.body_line)
     diagnostics += timeline_problems
     if root is None:
@@ -306,7 +322,7 @@ def _maintenance(
 def validate_postmortem(source: SourceFile) -> tuple[Postmortem | None, list[Diagnostic], dict[str, int]]:
     """Validate a postmortem file. Also returns the line of each incident it names."""
     root, diagnostics = _front_matter(source)
-    diagnostics = _slug_diagnostics(source) + diagnostics
+    diagnostics = _slug_diagnostics(source) + placeholder_diagnostics(source) + diagnostics
     if root is None:
         return None, diagnostics, {}
     r = FieldReader(source.path, root, POSTMORTEM_FIELDS)

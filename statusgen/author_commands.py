@@ -1,0 +1,304 @@
+"""The authoring commands' glue: options in, one checked edit out.
+
+``new incident``, ``update``, ``resolve``, ``new maintenance`` and ``new
+postmortem``. Each reads the site's configuration (not the whole site, so a
+broken file elsewhere never blocks an update in the middle of an incident),
+builds the new text, prints the communication audit's findings on the new
+message (advice, never a block), and writes only when the file validates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from statusgen.authoring import (
+    FIRST_UPDATE_TEMPLATE,
+    AuthoringError,
+    Edit,
+    checked,
+    insert_update,
+    iso,
+    maintenance_text,
+    new_incident_text,
+    parse_changes,
+    postmortem_text,
+    set_field,
+    slugify,
+    update_block,
+    with_promise,
+    write_atomically,
+)
+from statusgen.config import SiteConfig, load_config
+from statusgen.durations import parse_duration
+from statusgen.model import INCIDENT_IMPACTS, Impact, Incident, IncidentState, Severity, Site
+from statusgen.sources import read_sources
+from statusgen.timestamps import TimestampError, parse_timestamp
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+_EDITOR_GUIDE = "<!-- Write the update above. Lines in comments like this one are removed. -->\n"
+
+
+def _config(site_dir: Path) -> SiteConfig:
+    sources = read_sources(site_dir)
+    if sources.config is None:
+        raise AuthoringError(f"no statusgen.toml in {site_dir}: give the site with -s SITE_DIR")
+    config, problems = load_config(sources.config)
+    if config is None:
+        raise AuthoringError("statusgen.toml has errors:\n" + "\n".join(d.format() for d in problems))
+    return config
+
+
+def _moment(text: str | None) -> datetime:
+    """--at, read as UTC unless it carries an offset; default now, to the minute."""
+    if text is None:
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        return parse_timestamp(text)
+    except TimestampError:
+        try:
+            return parse_timestamp(text.strip() + "Z")
+        except TimestampError as exc:
+            raise AuthoringError(f"--at {text!r} must be {exc}") from None
+
+
+def _duration(text: str | None, option: str) -> timedelta | None:
+    if text is None:
+        return None
+    parsed = parse_duration(text)
+    if parsed is None:
+        raise AuthoringError(f"{option} {text!r} must be a duration such as 30m, 1h or 1h30m")
+    return parsed
+
+
+def read_message(given: str | None, *, required: bool) -> str | None:
+    """-m TEXT; -m - reads standard input; none: $VISUAL/$EDITOR on a terminal, else stdin."""
+    if given == "-" or (given is None and required and not sys.stdin.isatty()):
+        text = sys.stdin.read()
+    elif given is not None:
+        text = given
+    elif not required:
+        return None
+    else:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            raise AuthoringError("give the message with -m TEXT, -m - (standard input), or set $EDITOR")
+        with tempfile.NamedTemporaryFile("w+", suffix=".md", encoding="utf-8", delete=False) as draft:
+            draft.write("\n\n" + _EDITOR_GUIDE)
+        try:
+            subprocess.run([*shlex.split(editor), draft.name], check=True)
+            text = Path(draft.name).read_text(encoding="utf-8")
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise AuthoringError(f"the editor ({editor}) failed: {exc}") from None
+        finally:
+            Path(draft.name).unlink(missing_ok=True)
+        text = text.replace(_EDITOR_GUIDE, "")
+    text = text.strip()
+    if not text:
+        raise AuthoringError("the message is empty; nothing was changed")
+    return text
+
+
+def _advise(edit: Edit, message: str, kind: str, config: SiteConfig, at: datetime) -> None:
+    """Print the audit's findings on the new message: advice, not a block.
+    ``kind`` is a :class:`~statusgen.audit.findings.Kind` name."""
+    from statusgen.audit.findings import Context, Kind
+    from statusgen.audit.run import message_findings
+    from statusgen.audit.text import Message
+    from statusgen.obligations import obligations
+
+    incident = edit.item if isinstance(edit.item, Incident) else None
+    if incident is None:
+        return
+    owed = obligations(Site(config, (incident,), (), ()), at)[incident.slug].required
+    names = tuple(n for cid in incident.affected() for n in (cid, next((c.name for c in config.components if c.id == cid), "")) if n)
+    state = IncidentState(incident.state.value)
+    context = Context(Kind[kind], state, incident.severity, names, owed, config.communication_policy.cadence(incident.severity) is not None)
+    for finding in message_findings(Message(edit.relative, message, 1), context, config.audit, at, config.zone):
+        if config.audit.severity(finding.rule) is not None:
+            print(f"advice: {finding.message} [{finding.rule}]", file=sys.stderr)
+
+
+def _save(edit: Edit, verb: str) -> int:
+    if not edit.ok:
+        for diagnostic in edit.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        print(f"statusgen: refused: {edit.relative} would not build; it was left unchanged", file=sys.stderr)
+        return EXIT_CONTENT
+    write_atomically(edit.path, edit.text)
+    print(f"{verb} {edit.relative}")
+    return EXIT_OK
+
+
+def _incident_file(site_dir: Path, slug: str) -> tuple[Path, str]:
+    relative = f"content/incidents/{slug.removesuffix('.md')}.md"
+    path = site_dir / relative
+    if not path.is_file():
+        raise AuthoringError(f"no incident {slug!r}: {relative} does not exist ('statusgen list' shows the slugs)")
+    return path, relative
+
+
+def run_new_incident(args: argparse.Namespace) -> int:
+    config = _config(args.site_dir)
+    at = _moment(args.at)
+    components = parse_changes(args.component or [], config, INCIDENT_IMPACTS)
+    if not components:
+        raise AuthoringError("name at least one affected component: --component ID=IMPACT, e.g. --component api=partial_outage")
+    state = IncidentState(args.state)
+    message = read_message(args.message, required=False)
+    template = message is None
+    next_after = _duration(args.next, "--next") or (timedelta(minutes=30) if template else None)
+    if message is None:
+        due = at + (next_after or timedelta(minutes=30))
+        message = FIRST_UPDATE_TEMPLATE.format(next_time=f"{due:%H:%M} UTC")
+    else:
+        message = with_promise(message, at, next_after)
+    relative = f"content/incidents/{at:%Y-%m-%d}-{slugify(args.title)}.md"
+    path = args.site_dir / relative
+    if path.exists():
+        raise AuthoringError(f"{relative} already exists; choose another title or update it with 'statusgen update'")
+    edit = checked(path, relative, new_incident_text(args.title, Severity(args.severity), state, at, components, message),
+                   config, template=template)
+    if not template:
+        _advise(edit, message, "FIRST_UPDATE", config, at)
+    code = _save(edit, "created")
+    if code == EXIT_OK and template:
+        print("The first update is a template: replace each <<...>> before you push; build and check refuse them.")
+    return code
+
+
+def run_update(args: argparse.Namespace, *, resolve: bool = False) -> int:
+    config = _config(args.site_dir)
+    path, relative = _incident_file(args.site_dir, args.slug)
+    at = _moment(args.at)
+    message = read_message(args.message, required=True)
+    assert message is not None
+    text = path.read_text(encoding="utf-8")
+    allowed = (*INCIDENT_IMPACTS, Impact.OPERATIONAL)
+    changes = parse_changes(getattr(args, "component", None) or [], config, allowed)
+    if resolve:
+        state = IncidentState.RESOLVED.value
+        text = set_field(text, "resolved", iso(at), after=("started",))
+    else:
+        message = with_promise(message, at, _duration(args.next, "--next"))
+        state = args.state or _current_state(text)
+    text = set_field(text, "state", state, after=("severity", "title"))
+    text = insert_update(text, update_block(at, state, message, changes))
+    edit = checked(path, relative, text, config)
+    _advise(edit, message, "RESOLUTION" if resolve else "UPDATE", config, at)
+    return _save(edit, "resolved" if resolve else "updated")
+
+
+def _current_state(text: str) -> str:
+    for line in text.split("\n")[1:]:
+        if line.rstrip() == "---":
+            break
+        if line.startswith("state:"):
+            return line.split(":", 1)[1].split("#", 1)[0].strip()
+    raise AuthoringError("the incident has no state: field; give --state")
+
+
+def run_new_maintenance(args: argparse.Namespace) -> int:
+    config = _config(args.site_dir)
+    start, now = _moment(args.start), _moment(None)
+    length = _duration(args.duration, "--duration")
+    assert length is not None
+    known = [c.id for c in config.components]
+    unknown = [cid for cid in args.component if cid not in known]
+    if unknown or not args.component:
+        raise AuthoringError(f"--component must name components of this site ({', '.join(known)})")
+    relative = f"content/incidents/{start:%Y-%m-%d}-{slugify(args.title)}.md"
+    path = args.site_dir / relative
+    if path.exists():
+        raise AuthoringError(f"{relative} already exists")
+    edit = checked(path, relative, maintenance_text(args.title, start, start + length, args.component, min(now, start)),
+                   config, template=True)
+    code = _save(edit, "created")
+    if code == EXIT_OK:
+        print("Replace the <<...>> placeholder with what customers will notice before you push.")
+    return code
+
+
+def run_new_postmortem(args: argparse.Namespace) -> int:
+    config = _config(args.site_dir)
+    path, _ = _incident_file(args.site_dir, args.incident)
+    slug = path.stem
+    incident_edit = checked(path, f"content/incidents/{slug}.md", path.read_text(encoding="utf-8"), config)
+    incident = incident_edit.item if isinstance(incident_edit.item, Incident) else None
+    timeline = [(u.at, u.state.label) for u in incident.updates] if incident else []
+    if incident is not None:
+        timeline = [(incident.started, "Incident starts"), *((at, f"Update posted: {label}") for at, label in timeline)]
+    relative = f"content/postmortems/{slug}.md"
+    target = args.site_dir / relative
+    if target.exists():
+        raise AuthoringError(f"{relative} already exists")
+    edit = checked(target, relative, postmortem_text(slug, _moment(None), timeline), None, template=True)
+    code = _save(edit, "created")
+    if code == EXIT_OK:
+        print(f"Fill in each <<...>>, then add 'postmortem: {slug}' to the incident's front matter.")
+    return code
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The authoring commands' options."""
+    def site(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
+                            help="the site directory; default: the current directory")
+
+    new = commands.add_parser("new", help="start an incident, maintenance window or postmortem")
+    kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
+    incident = kinds.add_parser("incident", help="open an incident with its first update",
+                                description="Create content/incidents/<date>-<slug>.md. Without -m the first update is "
+                                            "a template whose <<placeholders>> build and check refuse until replaced.")
+    incident.add_argument("title")
+    incident.add_argument("--severity", required=True, choices=[s.value for s in Severity])
+    incident.add_argument("--component", action="append", metavar="ID=IMPACT", help="repeatable: api=partial_outage")
+    incident.add_argument("--state", default="investigating", choices=[s.value for s in IncidentState if s.value != "resolved"])
+    incident.add_argument("-m", "--message", metavar="TEXT", help="the first update; - reads standard input")
+    incident.add_argument("--next", metavar="DURATION", help="promise the next update after this long (default with a template: 30m)")
+    incident.add_argument("--at", metavar="TIME", help="when it started (UTC unless an offset is given); default now")
+    site(incident)
+    maintenance = kinds.add_parser("maintenance", help="schedule a maintenance window")
+    maintenance.add_argument("title")
+    maintenance.add_argument("--start", required=True, metavar="TIME", help="UTC unless an offset is given")
+    maintenance.add_argument("--duration", required=True, metavar="DURATION", help="e.g. 2h")
+    maintenance.add_argument("--component", action="append", required=True, metavar="ID")
+    site(maintenance)
+    postmortem = kinds.add_parser("postmortem", help="start a postmortem for an incident")
+    postmortem.add_argument("incident", metavar="INCIDENT_SLUG")
+    site(postmortem)
+
+    update = commands.add_parser("update", help="add an update to an incident",
+                                 description="Append a timeline update, set state, record impact changes. The file is "
+                                             "validated before it is written and left unchanged if it would not build.")
+    update.add_argument("slug", metavar="SLUG")
+    update.add_argument("--state", choices=[s.value for s in IncidentState if s.value != "resolved"],
+                        help="default: unchanged (use 'statusgen resolve' to resolve)")
+    update.add_argument("-m", "--message", metavar="TEXT", help="- reads standard input; none opens $EDITOR")
+    update.add_argument("--next", metavar="DURATION", help="promise the next update after this long, e.g. 30m")
+    update.add_argument("--component", action="append", metavar="ID=IMPACT", help="repeatable: api=degraded_performance")
+    update.add_argument("--at", metavar="TIME", help="UTC unless an offset is given; default now")
+    site(update)
+    resolve = commands.add_parser("resolve", help="resolve an incident with a final update")
+    resolve.add_argument("slug", metavar="SLUG")
+    resolve.add_argument("-m", "--message", metavar="TEXT", help="- reads standard input; none opens $EDITOR")
+    resolve.add_argument("--at", metavar="TIME", help="UTC unless an offset is given; default now")
+    site(resolve)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch an authoring command; usage problems exit 2 with one line."""
+    try:
+        if args.command == "new":
+            return {"incident": run_new_incident, "maintenance": run_new_maintenance, "postmortem": run_new_postmortem}[args.kind](args)
+        return run_update(args, resolve=args.command == "resolve")
+    except AuthoringError as exc:
+        print(f"statusgen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
