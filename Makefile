@@ -17,9 +17,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check statusgen tests
 	$(BIN)/mypy
 
-# Until `statusgen serve` exists: a plain static server on the built output.
-serve: build
-	$(BIN)/python -m http.server --directory output 8000 --bind 127.0.0.1
+# Live preview of the sample site on http://127.0.0.1:8000/: rebuilds and reloads on every change.
+serve: $(VENV)/.installed
+	$(BIN)/statusgen serve
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -37,4 +37,4 @@ $(VENV)/.installed-dev: $(VENV)/.python-ok pyproject.toml
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf output .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf output output-internal .pytest_cache .mypy_cache .ruff_cache build dist

@@ -9,8 +9,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from statusgen import __version__
+
+if TYPE_CHECKING:
+    from statusgen.build import BuildResult
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -28,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", default=None, metavar="URL",
                        help="override base_url from statusgen.toml (for example for a preview deploy)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--watch", action="store_true",
+                       help="after building, rebuild whenever content/, themes/ or statusgen.toml change (Ctrl-C stops)")
     build.add_argument("--internal", action="store_true",
                        help="also write the internal communication report (internal/communication/); the output "
                             "defaults to SITE_DIR/output-internal so it is never deployed with the public site")
@@ -48,6 +54,16 @@ def _parser() -> argparse.ArgumentParser:
                       help="the site directory; default: found from the file")
     lint.add_argument("--format", choices=("text", "json", "github"), default="text", help="as for check")
     lint.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    serve = commands.add_parser("serve", help="preview the site: build, serve, rebuild on change, reload the browser",
+                                description="Build into a temporary folder, serve it, and rebuild after every change to "
+                                            "content/, themes/ or statusgen.toml; open pages reload themselves. A broken edit "
+                                            "shows its diagnostics in the terminal and over the page, while the last good "
+                                            "build stays served.")
+    serve.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
+                       help="the site directory; default: the current directory")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="default: %(default)s; 0 picks a free port")
+    serve.add_argument("--base-url", default=None, metavar="URL", help="override base_url from statusgen.toml")
     init = commands.add_parser("init", help="create a new status site",
                                description="Create statusgen.toml with commented defaults, an example incident, .gitignore "
                                            "and a GitHub Actions workflow (check on pull requests, deploy to GitHub Pages "
@@ -185,7 +201,6 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _run_build(args: argparse.Namespace) -> int:
     from statusgen.build import build
-    from statusgen.diagnostics import Severity
     from statusgen.write import OutputError
 
     site_dir: Path = args.site_dir
@@ -201,18 +216,41 @@ def _run_build(args: argparse.Namespace) -> int:
     except OutputError as exc:
         print(f"statusgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    code = report_build(result, output, strict=args.strict)
+    if code != EXIT_OK or not args.watch:
+        return code
+    from statusgen.serve import watch_build
+
+    return watch_build(site_dir, output, base_url=args.base_url, strict=args.strict,
+                       report=lambda rebuilt: report_build(rebuilt, output, strict=args.strict))
+
+
+def report_build(result: BuildResult, output: Path, *, strict: bool) -> int:
+    """Print a build's diagnostics and summary line; the exit code it deserves."""
+    from statusgen.diagnostics import Severity
+
     for diagnostic in result.diagnostics:
         print(diagnostic.format(), file=sys.stderr)
     if not result.ok:
-        errors = sum(d.severity is Severity.ERROR or (args.strict and d.severity is Severity.WARNING) for d in result.diagnostics)
+        errors = sum(d.severity is Severity.ERROR or (strict and d.severity is Severity.WARNING) for d in result.diagnostics)
         print(f"statusgen: build failed with {errors} error{'s' if errors != 1 else ''}; {output} was left unchanged",
               file=sys.stderr)
         return EXIT_CONTENT
     warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
     note = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
     size = f"{result.bytes / 1_048_576:.1f} MB" if result.bytes >= 1_048_576 else f"{result.bytes / 1024:.0f} KB"
-    print(f"Built {result.pages} pages ({result.files} files, {size}) in {result.seconds:.2f}s{note} -> {output}/index.html")
+    print(f"Built {result.pages} pages ({result.files} files, {size}) in {result.seconds:.2f}s{note} -> {output}/index.html",
+          flush=True)
     return EXIT_OK
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from statusgen.serve import serve
+
+    if not (args.site_dir / "statusgen.toml").is_file():
+        return _error(f"no statusgen.toml in {args.site_dir}: give the site with -s SITE_DIR")
+    return serve(args.site_dir, host=args.host, port=args.port, base_url=args.base_url,
+                 report=lambda result, output: report_build(result, output, strict=False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_init(args)
     if args.command == "list":
         return _run_list(args)
+    if args.command == "serve":
+        return _run_serve(args)
     if args.command in ("new", "update", "resolve"):
         from statusgen.author_commands import run
 

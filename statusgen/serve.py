@@ -1,0 +1,279 @@
+"""``statusgen serve`` and ``statusgen build --watch``: one watch-and-rebuild loop.
+
+A change under content/, themes/ or statusgen.toml schedules a rebuild after
+a short quiet period (so saving ten files rebuilds once). A broken edit never
+replaces the last good build: its diagnostics go to the terminal and, in
+``serve``, to an overlay on every open page, which reload by themselves once
+the content builds again. The live-reload script is added to pages as they
+are served; it is never written into the built site.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from statusgen.build import BuildResult, build
+
+log = logging.getLogger(__name__)
+WATCHED = ("content", "themes", "statusgen.toml")
+LIVE_PATH = "/__statusgen/"
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What the latest rebuild did; ``version`` counts rebuilds, good or bad."""
+
+    version: int
+    ok: bool
+    diagnostics: tuple[str, ...]
+    seconds: float
+
+
+class Rebuilder:
+    """Rebuilds the site into ``output`` and lets waiters know when it has."""
+
+    def __init__(self, site_dir: Path, output: Path, *, base_url: str | None = None, strict: bool = False,
+                 report: Callable[[BuildResult], object] | None = None) -> None:
+        self.site_dir, self.output, self.base_url, self.strict = site_dir, output, base_url, strict
+        self.report = report or (lambda result: None)
+        self._changed = threading.Condition()
+        self._state = BuildState(0, True, (), 0.0)
+
+    @property
+    def state(self) -> BuildState:
+        with self._changed:
+            return self._state
+
+    def rebuild(self) -> BuildResult:
+        result = build(self.site_dir, self.output, base_url=self.base_url, strict=self.strict)
+        with self._changed:
+            self._state = BuildState(self._state.version + 1, result.ok, tuple(d.format() for d in result.diagnostics),
+                                     result.seconds)
+            self._changed.notify_all()
+        self.report(result)
+        return result
+
+    def wait(self, version: int, timeout: float) -> BuildState:
+        """The state once a rebuild newer than ``version`` is done, or after ``timeout``."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._state.version > version, timeout=timeout)
+            return self._state
+
+
+class _Changes(FileSystemEventHandler):
+    """Debounces file events under the watched paths into rebuilds."""
+
+    def __init__(self, site_dir: Path, rebuilder: Rebuilder, quiet: float) -> None:
+        self.site_dir = site_dir.resolve()
+        self.rebuilder, self.quiet = rebuilder, quiet
+        self._last = 0.0
+        self._pending = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="statusgen-rebuild", daemon=True)
+        self._thread.start()
+
+    def relevant(self, path: str) -> bool:
+        try:
+            relative = Path(path).resolve().relative_to(self.site_dir)
+        except ValueError:
+            return False
+        name = relative.name
+        if name.startswith(".") or name.endswith(("~", ".swp", ".tmp")):
+            return False  # editors' and our own temporary files
+        return bool(relative.parts) and relative.parts[0] in WATCHED
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [str(event.src_path), str(getattr(event, "dest_path", "") or "")]
+        if any(p and self.relevant(p) for p in paths):
+            self._last = time.monotonic()
+            self._pending.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._pending.wait(timeout=0.2):
+                continue
+            while time.monotonic() - self._last < self.quiet:
+                time.sleep(self.quiet / 4)
+            self._pending.clear()
+            try:
+                self.rebuilder.rebuild()
+            except Exception:  # a bug must not kill the watch loop; it is logged with its traceback
+                log.exception("rebuild failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class Watch:
+    """Watches a site and rebuilds it; use as a context manager."""
+
+    def __init__(self, rebuilder: Rebuilder, *, quiet: float = 0.25) -> None:
+        self.rebuilder = rebuilder
+        self.changes = _Changes(rebuilder.site_dir, rebuilder, quiet)
+        self.observer = Observer()
+        # The site folder itself only shallowly (statusgen.toml; content/ or themes/ appearing):
+        # a recursive watch would also follow output/, which every build replaces.
+        self.observer.schedule(self.changes, str(rebuilder.site_dir), recursive=False)
+        for name in ("content", "themes"):
+            if (rebuilder.site_dir / name).is_dir():
+                self.observer.schedule(self.changes, str(rebuilder.site_dir / name), recursive=True)
+
+    def __enter__(self) -> Watch:
+        self.observer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.changes.stop()
+        self.observer.stop()
+        self.observer.join(timeout=5)
+
+
+LIVE_SCRIPT = """(function () {
+  "use strict";
+  var version = -1, box = null;
+  function overlay(lines) {
+    if (!box) {
+      box = document.createElement("div");
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;" +
+        "margin:0;padding:1rem 1.25rem;background:#1d1d1f;color:#f5f5f7;font:13px/1.5 ui-monospace,monospace;" +
+        "border-top:4px solid #d70015;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "statusgen: the last edit does not build; this page is the last good build.\\n\\n" + lines.join("\\n");
+  }
+  function show(state) {
+    if (version !== -1 && state.version !== version && state.ok) { location.reload(); return; }
+    version = state.version;
+    if (!state.ok) { overlay(state.diagnostics); } else if (box) { box.remove(); box = null; }
+  }
+  function poll() {
+    fetch("/__statusgen/wait?version=" + version).then(function (r) { return r.json(); })
+      .then(function (state) { show(state); poll(); })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  fetch("/__statusgen/state").then(function (r) { return r.json(); }).then(function (state) { show(state); poll(); });
+})();
+"""
+_TAG = b'<script src="/__statusgen/live.js"></script>'
+
+
+def _handler(rebuilder: Rebuilder) -> type[SimpleHTTPRequestHandler]:
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(rebuilder.output), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("%s " + format, self.address_string(), *args)
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _state(self, state: BuildState) -> None:
+            body = {"version": state.version, "ok": state.ok, "diagnostics": list(state.diagnostics)}
+            self._send(200, json.dumps(body).encode(), "application/json")
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path == LIVE_PATH + "live.js":
+                self._send(200, LIVE_SCRIPT.encode(), "text/javascript; charset=utf-8")
+            elif url.path == LIVE_PATH + "state":
+                self._state(rebuilder.state)
+            elif url.path == LIVE_PATH + "wait":
+                version = int((parse_qs(url.query).get("version") or ["-1"])[0] or -1)
+                self._state(rebuilder.wait(version, timeout=25))
+            else:
+                target = Path(self.translate_path(url.path))
+                if target.is_dir() and url.path.endswith("/"):
+                    target = target / "index.html"  # a folder without its slash is redirected by the base class
+                if target.suffix == ".html" and target.is_file():
+                    html = target.read_bytes()
+                    at = html.rfind(b"</body>")
+                    html = html[:at] + _TAG + html[at:] if at >= 0 else html + _TAG
+                    self._send(200, html, "text/html; charset=utf-8")
+                else:
+                    super().do_GET()
+
+    return Handler
+
+
+def make_server(rebuilder: Rebuilder, host: str, port: int) -> ThreadingHTTPServer:
+    """An HTTP server for the built site plus the live-reload endpoints (port 0: any free port)."""
+    server = ThreadingHTTPServer((host, port), _handler(rebuilder))
+    server.daemon_threads = True
+    return server
+
+
+def _announce_rebuilds(report: Callable[[BuildResult], object]) -> Callable[[BuildResult], object]:
+    def announce(result: BuildResult) -> None:
+        report(result)
+        if not result.ok:
+            print("statusgen: still serving the last good build; fix the file and save to rebuild", flush=True)
+    return announce
+
+
+def watch_build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool,
+                report: Callable[[BuildResult], object]) -> int:
+    """``build --watch``: rebuild into ``output`` on every change until Ctrl-C."""
+    rebuilder = Rebuilder(site_dir, output, base_url=base_url, strict=strict, report=report)
+    try:
+        with Watch(rebuilder):  # announced once watching, so an edit right after the message is seen
+            print(f"Watching {', '.join(WATCHED)} in {site_dir} (Ctrl-C to stop)", flush=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("Stopped.")
+    return 0
+
+
+def serve(site_dir: Path, *, host: str, port: int, base_url: str | None,
+          report: Callable[[BuildResult, Path], object]) -> int:
+    """``statusgen serve``: build into a temporary folder, serve it, rebuild on change, until Ctrl-C."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="statusgen-serve-"))
+    output = folder / "site"
+    rebuilder = Rebuilder(site_dir, output, base_url=base_url, report=_announce_rebuilds(lambda r: report(r, output)))
+    try:
+        first = rebuilder.rebuild()
+        try:
+            server = make_server(rebuilder, host, port)
+        except OSError as exc:
+            print(f"statusgen: error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        bound_port = server.server_address[1]
+        if not first.ok:
+            print("statusgen: nothing to serve until the content builds; the server is waiting", flush=True)
+        with Watch(rebuilder):
+            print(f"Serving {site_dir} at http://{host}:{bound_port}/ (Ctrl-C to stop)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                print("Stopped.")
+            finally:
+                server.server_close()
+        return 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

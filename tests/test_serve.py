@@ -1,0 +1,168 @@
+"""statusgen serve and build --watch: rebuild on change, serve the new page,
+keep the last good build while a file is broken, reload open pages, stop
+cleanly on Ctrl-C. Real HTTP on an ephemeral loopback port, real file events."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statusgen.serve import Rebuilder, Watch, make_server
+from tests.conftest import RESOLVED_INCIDENT, SiteMaker
+
+PAGE = "incidents/2026-03-02-api/"
+FILE = "content/incidents/2026-03-02-api.md"
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        body: bytes = response.read()
+        return body.decode("utf-8")
+
+
+def state_after(base: str, version: int) -> dict[str, Any]:
+    """Long-poll until the rebuild after ``version`` is done."""
+    data: dict[str, Any] = json.loads(get(f"{base}__statusgen/wait?version={version}"))
+    assert data["version"] > version, "no rebuild happened within the wait"
+    return data
+
+
+@pytest.fixture
+def served(make_site: SiteMaker, tmp_path: Path) -> Iterator[tuple[Path, str, Rebuilder]]:
+    site = make_site({FILE: RESOLVED_INCIDENT})
+    rebuilder = Rebuilder(site, tmp_path / "served")
+    assert rebuilder.rebuild().ok
+    server = make_server(rebuilder, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    with Watch(rebuilder, quiet=0.1):
+        thread.start()
+        try:
+            yield site, f"http://127.0.0.1:{server.server_address[1]}/", rebuilder
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def test_serve_rebuilds_after_a_change_and_keeps_the_last_good_build_while_broken(served: tuple[Path, str, Rebuilder]) -> None:
+    site, base, rebuilder = served
+    page = get(base + PAGE)
+    assert "The API is working normally again." in page and '<script src="/__statusgen/live.js"></script></body>' in page
+
+    (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "back to full speed"))
+    state = state_after(base, 1)
+    assert state["ok"] and "back to full speed" in get(base + PAGE)
+
+    (site / FILE).write_text(RESOLVED_INCIDENT.replace("severity: sev2", "severity: sev9"))
+    state = state_after(base, state["version"])
+    assert not state["ok"]
+    assert any("[severity-value]" in line and line.startswith(FILE + ":3:") for line in state["diagnostics"])
+    assert "back to full speed" in get(base + PAGE)  # the last good build, still served
+
+    (site / FILE).write_text(RESOLVED_INCIDENT)
+    assert state_after(base, state["version"])["ok"]
+    assert "working normally again" in get(base + PAGE)
+    built = (rebuilder.output / PAGE / "index.html").read_text()
+    assert "__statusgen" not in built  # the live-reload script is never written into the site
+
+
+def test_saving_many_files_at_once_rebuilds_once(served: tuple[Path, str, Rebuilder]) -> None:
+    site, base, rebuilder = served
+    for n in range(5):
+        (site / f"content/incidents/2026-03-0{n + 3}-more.md").write_text(RESOLVED_INCIDENT.replace("2026-03-02", f"2026-03-0{n + 3}"))
+    state = state_after(base, 1)
+    time.sleep(0.6)
+    assert state["ok"] and rebuilder.state.version <= 3  # debounced: one rebuild, two at most if the events straddle it
+
+
+def test_open_pages_show_the_errors_and_reload_when_fixed(served: tuple[Path, str, Rebuilder], browser: Any) -> None:
+    site, base, _ = served
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base + PAGE)
+    page.wait_for_timeout(300)
+    (site / FILE).write_text(RESOLVED_INCIDENT.replace("state: resolved", "state: fixed"))
+    overlay = page.get_by_role("alert")
+    overlay.wait_for(timeout=15_000)
+    assert "[state-value]" in overlay.inner_text() and "last good build" in overlay.inner_text()
+    (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "fully recovered"))
+    page.get_by_text("fully recovered").wait_for(timeout=15_000)  # the page reloaded itself
+    assert page.get_by_role("alert").count() == 0 and errors == []
+
+
+class Running:
+    """A statusgen process whose output is read by a thread, so a missing line
+    fails the test after a timeout instead of blocking it forever."""
+
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("SOURCE_DATE_EPOCH", None)
+        self.process = subprocess.Popen([sys.executable, "-m", "statusgen", *argv], cwd=cwd, env=env, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.seen)}")
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=15)
+
+
+def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(make_site: SiteMaker) -> None:
+    site = make_site({FILE: RESOLVED_INCIDENT})
+    running = Running(["serve", "--port", "0"], site)
+    try:
+        match = running.wait_for(r"Serving \S+ at (http://127\.0\.0\.1:\d+/)")
+        assert "Elevated API errors" in get(match.group(1) + PAGE)
+        assert running.interrupt() == 0
+        running.wait_for(r"^Stopped\.")
+        assert not any("Traceback" in line or "Warning" in line for line in running.seen)
+    finally:
+        running.process.kill()
+
+
+def test_build_watch_rebuilds_output_and_stops_cleanly(make_site: SiteMaker) -> None:
+    site = make_site({FILE: RESOLVED_INCIDENT})
+    running = Running(["build", "--watch"], site)
+    try:
+        running.wait_for(r"^Watching ")
+        (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "rebuilt by the watcher"))
+        running.wait_for(r"^Built \d+ pages")
+        assert "rebuilt by the watcher" in (site / "output" / PAGE / "index.html").read_text()
+        (site / FILE).write_text("---\ntitle: broken\n")
+        running.wait_for(r"build failed with \d+ errors?; output was left unchanged")
+        assert "rebuilt by the watcher" in (site / "output" / PAGE / "index.html").read_text()
+        assert running.interrupt() == 0
+        assert not any("Traceback" in line or "Warning" in line for line in running.seen)
+    finally:
+        running.process.kill()
