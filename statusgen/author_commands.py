@@ -23,6 +23,7 @@ from statusgen.authoring import (
     AuthoringError,
     Edit,
     checked,
+    field_value,
     insert_update,
     iso,
     maintenance_text,
@@ -105,22 +106,17 @@ def read_message(given: str | None, *, required: bool) -> str | None:
     return text
 
 
-def _advise(edit: Edit, message: str, kind: str, config: SiteConfig, at: datetime) -> None:
-    """Print the audit's findings on the new message: advice, not a block.
-    ``kind`` is a :class:`~statusgen.audit.findings.Kind` name."""
-    from statusgen.audit.findings import Context, Kind
-    from statusgen.audit.run import message_findings
-    from statusgen.audit.text import Message
+def _advise(edit: Edit, at: datetime, config: SiteConfig) -> None:
+    """Print the audit's findings on the update posted at ``at``: advice, not a block."""
+    from statusgen.audit.run import update_findings
     from statusgen.obligations import obligations
 
     incident = edit.item if isinstance(edit.item, Incident) else None
     if incident is None:
         return
-    owed = obligations(Site(config, (incident,), (), ()), at)[incident.slug].required
-    names = tuple(n for cid in incident.affected() for n in (cid, next((c.name for c in config.components if c.id == cid), "")) if n)
-    state = IncidentState(incident.state.value)
-    context = Context(Kind[kind], state, incident.severity, names, owed, config.communication_policy.cadence(incident.severity) is not None)
-    for finding in message_findings(Message(edit.relative, message, 1), context, config.audit, at, config.zone):
+    site = Site(config, (incident,), (), ())
+    index = next(i for i, u in enumerate(incident.updates) if u.at == at)
+    for finding in update_findings(site, incident, index, obligations(site, at)[incident.slug].required):
         if config.audit.severity(finding.rule) is not None:
             print(f"advice: {finding.message} [{finding.rule}]", file=sys.stderr)
 
@@ -166,7 +162,7 @@ def run_new_incident(args: argparse.Namespace) -> int:
     edit = checked(path, relative, new_incident_text(args.title, Severity(args.severity), state, at, components, message),
                    config, template=template)
     if not template:
-        _advise(edit, message, "FIRST_UPDATE", config, at)
+        _advise(edit, at, config)
     code = _save(edit, "created")
     if code == EXIT_OK and template:
         print("The first update is a template: replace each <<...>> before you push; build and check refuse them.")
@@ -187,21 +183,15 @@ def run_update(args: argparse.Namespace, *, resolve: bool = False) -> int:
         text = set_field(text, "resolved", iso(at), after=("started",))
     else:
         message = with_promise(message, at, _duration(args.next, "--next"))
-        state = args.state or _current_state(text)
+        current = args.state or field_value(text, "state")
+        if not current:
+            raise AuthoringError("the incident has no state: field; give --state")
+        state = str(current)
     text = set_field(text, "state", state, after=("severity", "title"))
     text = insert_update(text, update_block(at, state, message, changes))
     edit = checked(path, relative, text, config)
-    _advise(edit, message, "RESOLUTION" if resolve else "UPDATE", config, at)
+    _advise(edit, at, config)
     return _save(edit, "resolved" if resolve else "updated")
-
-
-def _current_state(text: str) -> str:
-    for line in text.split("\n")[1:]:
-        if line.rstrip() == "---":
-            break
-        if line.startswith("state:"):
-            return line.split(":", 1)[1].split("#", 1)[0].strip()
-    raise AuthoringError("the incident has no state: field; give --state")
 
 
 def run_new_maintenance(args: argparse.Namespace) -> int:

@@ -154,12 +154,26 @@ def _front_matter_bounds(text: str) -> tuple[int, int]:
     return 0, closing
 
 
+def _field_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(key)}\s*:(?P<space>\s*)(?P<value>[^#]*?)(?P<rest>\s+#.*)?$")
+
+
+def field_value(text: str, key: str) -> str | None:
+    """A top-level front-matter field's value as written, without its comment."""
+    _, closing = _front_matter_bounds(text)
+    pattern = _field_pattern(key)
+    for line in text.split("\n")[1:closing]:
+        if match := pattern.match(line):
+            return match.group("value").strip()
+    return None
+
+
 def set_field(text: str, key: str, value: str, *, after: tuple[str, ...] = ()) -> str:
     """Set a top-level front-matter field, keeping its line's trailing comment;
     add it after the first of ``after`` present (else at the end) when missing."""
     lines = text.split("\n")
     _, closing = _front_matter_bounds(text)
-    pattern = re.compile(rf"^{re.escape(key)}\s*:(?P<space>\s*)(?P<value>[^#]*?)(?P<rest>\s+#.*)?$")
+    pattern = _field_pattern(key)
     for i in range(1, closing):
         match = pattern.match(lines[i])
         if match:

@@ -52,17 +52,26 @@ def _kind(incident: Incident, index: int, update: Update) -> Kind:
     return Kind.FIRST_UPDATE if index == 0 else Kind.UPDATE
 
 
-def _incident_findings(site: Site, incident: Incident, owed: bool, zone: ZoneInfo) -> list[Finding]:
-    settings, policy = site.config.audit, site.config.communication_policy
+def update_findings(site: Site, incident: Incident, index: int, owed: bool) -> list[Finding]:
+    """Findings on one update's message, read as the message it is in the
+    incident's life (first update, later update, resolution)."""
+    update = incident.updates[index]
+    policy = site.config.communication_policy
     names = tuple(n for cid in incident.affected() for n in (cid, site.component_names.get(cid, "")) if n)
+    state = update.state if isinstance(update.state, IncidentState) else None
+    context = Context(_kind(incident, index, update), state, incident.severity, names, owed,
+                      policy.cadence(incident.severity) is not None)
+    message = Message(incident.path, update.markdown, update.markdown_line)
+    return message_findings(message, context, site.config.audit, update.at, site.config.zone)
+
+
+def _incident_findings(site: Site, incident: Incident, owed: bool) -> list[Finding]:
     found: list[Finding] = []
-    for index, update in enumerate(incident.updates):
-        context = Context(_kind(incident, index, update), update.state if isinstance(update.state, IncidentState) else None,
-                          incident.severity, names, owed, policy.cadence(incident.severity) is not None)
-        found += message_findings(Message(incident.path, update.markdown, update.markdown_line), context, settings, update.at, zone)
+    for index in range(len(incident.updates)):
+        found += update_findings(site, incident, index, owed)
     if incident.summary:
         summary = Message(incident.path, incident.summary, incident.line_of("summary"))
-        found += message_findings(summary, Context(Kind.SUMMARY), settings, incident.started, zone)
+        found += message_findings(summary, Context(Kind.SUMMARY), site.config.audit, incident.started, site.config.zone)
     return found
 
 
@@ -115,7 +124,7 @@ def audit(site: Site, now: datetime, found: dict[str, Obligation]) -> Audit:
             cadences[incident.slug] = timing
             findings += timing.findings
         obligation = found.get(incident.slug)
-        findings += _incident_findings(site, incident, obligation is not None and obligation.required, zone)
+        findings += _incident_findings(site, incident, obligation is not None and obligation.required)
         markers += [(m, incident.path, tuple(u.line for u in incident.updates)) for m in incident.markers]
     for maintenance in site.maintenances:
         for update in maintenance.updates:
