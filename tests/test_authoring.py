@@ -156,3 +156,12 @@ class _Stdin:
 def test_config_is_required(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("update", "x", "-s", str(tmp_path), "-m", "x") == 2
     assert "no statusgen.toml" in capsys.readouterr().err
+
+
+def test_the_audit_advises_on_the_new_message_without_blocking(make_site: SiteMaker, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site({P + "2026-03-02-api.md": HAND_WRITTEN})
+    assert run("update", "2026-03-02-api", "-s", str(site), "--at", "2026-03-02 14:20",
+               "-m", "We think the database is probably to blame.") == 0
+    err = capsys.readouterr().err
+    assert "advice: 'We think' guesses at the cause" in err and "[speculation]" in err
+    assert "We think the database" in (site / P / "2026-03-02-api.md").read_text()
