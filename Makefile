@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test lint serve clean
+.PHONY: build test lint serve bench clean
 
 build: $(VENV)/.installed
 	$(BIN)/statusgen build
@@ -20,6 +20,10 @@ lint: $(VENV)/.installed-dev
 # Live preview of the sample site on http://127.0.0.1:8000/: rebuilds and reloads on every change.
 serve: $(VENV)/.installed
 	$(BIN)/statusgen serve
+
+# Full builds of generated 1,000- and 10,000-incident sites against the floor (BENCH_LARGE=1 adds 100,000).
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \

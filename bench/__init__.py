@@ -1,0 +1,1 @@
+"""The benchmark: a seeded corpus generator and the runner behind `make bench`."""

@@ -1,0 +1,168 @@
+"""`make bench`: full builds of generated sites against the floor, in one run.
+
+For each size N (1,000 and 10,000; 100,000 with BENCH_LARGE=1) it builds the
+same seeded corpus BENCH_RUNS times (default 3), each in a fresh process, and
+runs the floor (bench/floor.py) as many times, interleaved so both see the same
+machine. It prints the median and spread of wall time, peak memory (RSS), files
+and bytes written, time per incident, the ratio to the floor, and 10,000/1,000
+(linearity); then the rebuild after editing one incident and after editing
+statusgen.toml's title. Results are also written to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bench.corpus import NOW, write_corpus
+
+ROOT = Path(__file__).resolve().parent
+CORPORA = ROOT / ".corpus"
+EPOCH = str(int(NOW.timestamp()))
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+@dataclass
+class SizeResult:
+    incidents: int
+    builds: list[Run] = field(default_factory=list)
+    floors: list[float] = field(default_factory=list)
+    files: int = 0
+    megabytes: float = 0.0
+    incremental: dict[str, float] = field(default_factory=dict)
+
+    def median(self) -> float:
+        return statistics.median(r.seconds for r in self.builds)
+
+    def summary(self) -> dict[str, object]:
+        seconds = [r.seconds for r in self.builds]
+        return {
+            "incidents": self.incidents, "runs": len(seconds), "median_s": round(self.median(), 3),
+            "min_s": round(min(seconds), 3), "max_s": round(max(seconds), 3),
+            "peak_rss_mb": round(max(r.peak_mb for r in self.builds), 1),
+            "floor_median_s": round(statistics.median(self.floors), 3),
+            "ratio_to_floor": round(self.median() / statistics.median(self.floors), 2),
+            "ms_per_incident": round(1000 * self.median() / self.incidents, 3),
+            "files": self.files, "output_mb": round(self.megabytes, 1),
+            "incremental_s": {k: round(v, 3) for k, v in self.incremental.items()},
+        }
+
+
+def corpus(n: int) -> Path:
+    """The corpus for n incidents, regenerated when the generator changes."""
+    stamp = hashlib.sha256((ROOT / "corpus.py").read_bytes()).hexdigest()[:12]
+    target = CORPORA / f"{n}-{stamp}"
+    if not (target / "statusgen.toml").is_file():
+        shutil.rmtree(target, ignore_errors=True)
+        print(f"  writing a corpus of {n:,} incidents...", flush=True)
+        write_corpus(target, n)
+    return target
+
+
+def timed(argv: list[str], cwd: Path | None = None) -> Run:
+    """Run a command; its wall time and the peak RSS of its process."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{process.stderr.read().decode() if process.stderr else ''}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def build(site: Path, output: Path) -> Run:
+    return timed([sys.executable, "-m", "statusgen", "build", "-s", str(site), "-o", str(output)])
+
+
+def floor(site: Path, scratch: Path) -> float:
+    shutil.rmtree(scratch, ignore_errors=True)
+    done = subprocess.run([sys.executable, "-m", "bench.floor", str(site), str(scratch)], cwd=ROOT.parent,
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[0])
+
+
+def measure(n: int, runs: int, work: Path) -> SizeResult:
+    site, output = corpus(n), work / f"out-{n}"
+    result = SizeResult(n)
+    for _ in range(runs):
+        shutil.rmtree(output, ignore_errors=True)  # a cold, full build every time
+        result.builds.append(build(site, output))
+        result.floors.append(floor(site, work / "floor"))
+    written = [p for p in output.rglob("*") if p.is_file()]
+    result.files, result.megabytes = len(written), sum(p.stat().st_size for p in written) / 1_048_576
+    return result
+
+
+def incremental(result: SizeResult, work: Path) -> None:
+    """Rebuild after appending an update to one incident, then after a title change."""
+    site, output = corpus(result.incidents), work / f"out-{result.incidents}"
+    incident = sorted((site / "content" / "incidents").glob("*-incident-*.md"))[len(result.builds)]
+    config = site / "statusgen.toml"
+    original_incident, original_config = incident.read_text(), config.read_text()
+    try:
+        head, _, rest = original_incident.partition("\n## ")
+        newest = datetime.strptime(rest[:16], "%Y-%m-%d %H:%M")
+        between = newest - timedelta(seconds=30)  # just before the resolution: no other update has that time
+        incident.write_text(f"{head}\n## {between:%Y-%m-%d %H:%M:%S} UTC — Monitoring\n\nA note added for the benchmark.\n\n"
+                            f"## {rest}")
+        result.incremental["one_incident_edited"] = build(site, output).seconds
+        config.write_text(original_config.replace("title = \"", "title = \"Edited ", 1))
+        result.incremental["title_edited"] = build(site, output).seconds
+    finally:
+        incident.write_text(original_incident)
+        config.write_text(original_config)
+
+
+def main() -> int:
+    sizes = [1_000, 10_000] + ([100_000] if os.environ.get("BENCH_LARGE") == "1" else [])
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    work = CORPORA / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"statusgen benchmark: {runs} cold builds per size, floor interleaved; {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}", flush=True)
+    results = []
+    for n in sizes:
+        print(f"{n:,} incidents", flush=True)
+        result = measure(n, 1 if n >= 100_000 else runs, work)
+        if n == 10_000:
+            incremental(result, work)
+        results.append(result)
+        s = result.summary()
+        print(f"  build  median {s['median_s']:.2f} s (min {s['min_s']:.2f}, max {s['max_s']:.2f}), "
+              f"peak {s['peak_rss_mb']:.0f} MB, {s['files']:,} files, {s['output_mb']:.0f} MB, "
+              f"{s['ms_per_incident']:.2f} ms per incident", flush=True)
+        print(f"  floor  median {s['floor_median_s']:.2f} s; build / floor = {s['ratio_to_floor']:.2f}", flush=True)
+        if result.incremental:
+            print("  rebuild after editing one incident: {one_incident_edited:.2f} s; after editing the title: "
+                  "{title_edited:.2f} s".format(**result.incremental), flush=True)
+    by_size = {r.incidents: r for r in results}
+    linearity = by_size[10_000].median() / by_size[1_000].median()
+    print(f"linearity: time(10,000) / time(1,000) = {linearity:.2f}")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    report = {"commit": commit, "cpus": os.cpu_count(), "python": platform.python_version(),
+              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "linearity_10k_1k": round(linearity, 2),
+              "sizes": [r.summary() for r in results], "raw": [asdict(r) for r in results]}
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results: {ROOT / 'results' / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
