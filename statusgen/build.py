@@ -78,7 +78,7 @@ def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = F
     site = loaded.site
     renderer = PageRenderer(site, theme.env, now)
     artifacts = renderer.all()
-    artifacts += [sitemap(site, renderer.pages), robots(site), nojekyll(), headers(), *assets(theme.static)]
+    artifacts += [sitemap(site, renderer.pages), robots(site), nojekyll(), headers(site), *assets(theme.static)]
     artifacts += feeds(site, now) + StatuspageApi(site, now, renderer.statuses).files() + statusgen_api(site, now)
     artifacts.append(postmortems_api(site, now, renderer.obligations))
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from statusgen.build import build_time
+from statusgen.render.theme import fingerprint
 from statusgen.write import MARKER, OutputError
 from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at
 from tests.site_checks import broken_internal_links, soup, text_of, tree_bytes
@@ -54,12 +56,15 @@ def site(make_site: SiteMaker) -> Path:
     return make_site(FILES)
 
 
+STATIC = Path(__file__).resolve().parent.parent / "statusgen/themes/default/static"
+
+
 def test_every_page_is_written(site: Path) -> None:
     result = build_at(site)
     assert result.ok, [d.format() for d in result.diagnostics]
     out = site / "output"
     expected = [
-        "index.html", "404.html", "sitemap.xml", "robots.txt", ".nojekyll", MARKER, "assets/style.css",
+        "index.html", "404.html", "sitemap.xml", "robots.txt", ".nojekyll", MARKER,
         "incidents/2026-03-02-api/index.html", "incidents/2026-03-10-web/index.html",
         "incidents/2026-03-14-email/index.html", "history/index.html", "history/2026/03/index.html",
         "components/api/index.html", "components/web/index.html", "components/email/index.html",
@@ -67,6 +72,8 @@ def test_every_page_is_written(site: Path) -> None:
     ]
     missing = [p for p in expected if not (out / p).is_file()]
     assert missing == []
+    assert [p.name for p in sorted((out / "assets").iterdir())] == [
+        fingerprint(name, (STATIC / name).read_bytes()) for name in ("favicon.svg", "statusgen.js", "style.css")]
 
 
 def test_overview_shows_what_a_reader_needs(site: Path) -> None:
@@ -168,7 +175,7 @@ def test_markdown_and_front_matter_cannot_inject_script(make_site: SiteMaker) ->
     for page in (root / "output").rglob("*.html"):
         document = soup(page)
         scripts = [s.get("src") for s in document.find_all("script")]
-        assert all(src and src.endswith("assets/statusgen.js") for src in scripts), page
+        assert all(src and re.search(r"assets/statusgen\.[0-9a-f]{10}\.js$", src) for src in scripts), page
         for tag in document.find_all(True):
             assert not any(name.startswith("on") for name in tag.attrs), (page, tag)
             assert not str(tag.get("href", "")).startswith("javascript:"), (page, tag)

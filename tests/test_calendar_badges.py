@@ -82,6 +82,15 @@ def test_host_files_allow_cross_origin_reads_of_the_api(make_site: SiteMaker) ->
     root = make_site({})
     assert build_at(root).ok
     headers = (root / "output/_headers").read_text()
-    assert "/api/*\n  Access-Control-Allow-Origin: *" in headers
+    assert "/api/*\n  Access-Control-Allow-Origin: *\n  Cache-Control: public, max-age=60\n" in headers
+    assert "/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n" in headers
+    rules = [line for line in headers.splitlines() if not line.startswith(" ")]
+
+    def matches(rule: str, path: str) -> bool:
+        return path.startswith(rule[:-1]) if rule.endswith("*") else path == rule
+
+    # no URL matches two rules: Netlify and Cloudflare Pages differ on how they would combine
+    assert [(a, b) for a in rules for b in rules if a != b and matches(a, b.replace("*", "page/"))] == []
+    assert "/" in rules and "/*" not in rules and "/incidents/*" in rules
     script = (root / "output/embed/banner.js").read_bytes()
     assert len(script) < 5 * 1024 and b"api/v2/summary.json" in script

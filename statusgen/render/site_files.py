@@ -39,9 +39,28 @@ def banner_script() -> Artifact:
     return Artifact("embed/banner.js", files("statusgen.embed").joinpath("banner.js").read_bytes())
 
 
-def headers() -> Artifact:
-    """``_headers`` for hosts that read it (Netlify, Cloudflare Pages): lets
-    another origin's banner and dashboards read the JSON API. GitHub Pages
-    ignores the file and sends ``Access-Control-Allow-Origin: *`` anyway."""
-    text = "/api/*\n  Access-Control-Allow-Origin: *\n/embed/*\n  Access-Control-Allow-Origin: *\n"
-    return Artifact("_headers", text.encode("utf-8"))
+#: Top-level paths of pages, feeds and files that change with every build. Listed
+#: one by one (no catch-all) because Netlify and Cloudflare Pages differ on how
+#: two matching rules combine; these never overlap.
+_SHORT_LIVED = ("", "incidents/*", "history/*", "components/*", "postmortems/*", "publication/*", "reports/*",
+                "feed.atom", "feed.rss", "maintenance.ics", "badge.svg", "404.html", "sitemap.xml")
+
+
+def headers(site: Site) -> Artifact:
+    """``_headers`` for hosts that read it (Netlify, Cloudflare Pages).
+
+    Fingerprinted assets are cached for a year (their name changes with their
+    content); pages, feeds and JSON for a minute at the CDN and in browsers, so a
+    new update reaches readers within a minute while a traffic spike during an
+    incident is served from cache; the API and the banner script are readable
+    from other origins. GitHub Pages ignores the file (it sends max-age=600 and
+    ``Access-Control-Allow-Origin: *`` for everything); docs/hosting.md gives the
+    equivalent settings for other hosts.
+    """
+    base = site.config.base_path
+    short = "  Cache-Control: public, max-age=60\n"
+    blocks = [f"{base}assets/*\n  Cache-Control: public, max-age=31536000, immutable\n",
+              f"{base}api/*\n  Access-Control-Allow-Origin: *\n{short}",
+              f"{base}embed/*\n  Access-Control-Allow-Origin: *\n  Cache-Control: public, max-age=300\n"]
+    blocks += [f"{base}{path}\n{short}" for path in _SHORT_LIVED]
+    return Artifact("_headers", "".join(blocks).encode("utf-8"))
