@@ -15,6 +15,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -235,12 +236,9 @@ def run_new_postmortem(args: argparse.Namespace) -> int:
     return code
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The authoring commands' options."""
-    def site(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
-                            help="the site directory; default: the current directory")
-
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                site: Callable[[argparse.ArgumentParser], None]) -> None:
+    """The authoring commands' options; ``site`` adds the shared -s/--site option."""
     new = commands.add_parser("new", help="start an incident, maintenance window or postmortem")
     kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
     incident = kinds.add_parser("incident", help="open an incident with its first update",

@@ -19,14 +19,19 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
+def add_site_option(parser: argparse.ArgumentParser) -> None:
+    """``-s/--site SITE_DIR``, the same for every command that reads a site."""
+    parser.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="the site directory (holding statusgen.toml); default: the current directory")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="statusgen", description="Build a static status page and postmortem archive.")
     parser.add_argument("--version", action="version", version=f"statusgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="build the site into the output directory",
                                 description="Validate the content, then build the site. Nothing is written unless the whole site is valid.")
-    build.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
-                       help="the site directory (holding statusgen.toml); default: the current directory")
+    add_site_option(build)
     build.add_argument("-o", "--output", type=Path, default=None, metavar="OUTPUT_DIR",
                        help="where to write the site; default: SITE_DIR/output")
     build.add_argument("--base-url", default=None, metavar="URL",
@@ -41,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Validate the content as build does, report overdue (error) and pending (note) "
                                             "postmortems, and audit every update and postmortem against the communication "
                                             "rules ('statusgen rules' lists them). Writes nothing. Exit 1 when there are errors.")
-    check.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
-                       help="the site directory (holding statusgen.toml); default: the current directory")
+    add_site_option(check)
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="text (default), json (stable, documented) or github (workflow annotations)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -59,8 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "content/, themes/ or statusgen.toml; open pages reload themselves. A broken edit "
                                             "shows its diagnostics in the terminal and over the page, while the last good "
                                             "build stays served.")
-    serve.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
-                       help="the site directory; default: the current directory")
+    add_site_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="default: %(default)s; 0 picks a free port")
     serve.add_argument("--base-url", default=None, metavar="URL", help="override base_url from statusgen.toml")
@@ -76,12 +79,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="what the workflow installs with pip, e.g. a git URL of your copy (default: %(default)s)")
     list_ = commands.add_parser("list", help="list incidents with state, severity and age",
                                 description="Incidents newest first: state, severity, age (since started) and slug.")
-    list_.add_argument("-s", "--site", dest="site_dir", type=Path, default=Path("."), metavar="SITE_DIR",
-                       help="the site directory; default: the current directory")
+    add_site_option(list_)
     list_.add_argument("--open", action="store_true", help="only incidents that are not resolved")
     from statusgen.author_commands import add_parsers
 
-    add_parsers(commands)
+    add_parsers(commands, add_site_option)
     rules = commands.add_parser("rules", help="list the communication audit's rules, or explain one",
                                 description="Each rule's id, default severity and what it asks for; with RULE, the why and "
                                             "how to fix a finding.")
