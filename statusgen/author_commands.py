@@ -38,9 +38,10 @@ from statusgen.authoring import (
     write_atomically,
 )
 from statusgen.config import SiteConfig, load_config
+from statusgen.diagnostics import Diagnostic
 from statusgen.durations import parse_duration
 from statusgen.model import INCIDENT_IMPACTS, Impact, Incident, IncidentState, Severity, Site
-from statusgen.sources import read_sources
+from statusgen.sources import read_config_source
 from statusgen.timestamps import TimestampError, parse_timestamp
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -48,10 +49,10 @@ _EDITOR_GUIDE = "<!-- Write the update above. Lines in comments like this one ar
 
 
 def _config(site_dir: Path) -> SiteConfig:
-    sources = read_sources(site_dir)
-    if sources.config is None:
-        raise AuthoringError(f"no statusgen.toml in {site_dir}: give the site with -s SITE_DIR")
-    config, problems = load_config(sources.config)
+    source = read_config_source(site_dir)
+    if isinstance(source, Diagnostic):
+        raise AuthoringError(f"{source.message}: give the site with -s SITE_DIR")
+    config, problems = load_config(source)
     if config is None:
         raise AuthoringError("statusgen.toml has errors:\n" + "\n".join(d.format() for d in problems))
     return config
@@ -133,6 +134,14 @@ def _save(edit: Edit, verb: str) -> int:
     return EXIT_OK
 
 
+def _new_file(site_dir: Path, relative: str) -> Path:
+    """Where a new file goes; never over an existing one."""
+    path = site_dir / relative
+    if path.exists():
+        raise AuthoringError(f"{relative} already exists; edit it, or choose another title")
+    return path
+
+
 def _incident_file(site_dir: Path, slug: str) -> tuple[Path, str]:
     relative = f"content/incidents/{slug.removesuffix('.md')}.md"
     path = site_dir / relative
@@ -150,16 +159,14 @@ def run_new_incident(args: argparse.Namespace) -> int:
     state = IncidentState(args.state)
     message = read_message(args.message, required=False)
     template = message is None
-    next_after = _duration(args.next, "--next") or (timedelta(minutes=30) if template else None)
-    if message is None:
+    next_after = _duration(args.next, "--next")
+    if message is None:  # a template promises the next update within 30 minutes unless told otherwise
         due = at + (next_after or timedelta(minutes=30))
         message = FIRST_UPDATE_TEMPLATE.format(next_time=f"{due:%H:%M} UTC")
     else:
         message = with_promise(message, at, next_after)
     relative = f"content/incidents/{at:%Y-%m-%d}-{slugify(args.title)}.md"
-    path = args.site_dir / relative
-    if path.exists():
-        raise AuthoringError(f"{relative} already exists; choose another title or update it with 'statusgen update'")
+    path = _new_file(args.site_dir, relative)
     edit = checked(path, relative, new_incident_text(args.title, Severity(args.severity), state, at, components, message),
                    config, template=template)
     if not template:
@@ -205,9 +212,7 @@ def run_new_maintenance(args: argparse.Namespace) -> int:
     if unknown or not args.component:
         raise AuthoringError(f"--component must name components of this site ({', '.join(known)})")
     relative = f"content/incidents/{start:%Y-%m-%d}-{slugify(args.title)}.md"
-    path = args.site_dir / relative
-    if path.exists():
-        raise AuthoringError(f"{relative} already exists")
+    path = _new_file(args.site_dir, relative)
     edit = checked(path, relative, maintenance_text(args.title, start, start + length, args.component, min(now, start)),
                    config, template=True)
     code = _save(edit, "created")
@@ -222,13 +227,10 @@ def run_new_postmortem(args: argparse.Namespace) -> int:
     slug = path.stem
     incident_edit = checked(path, f"content/incidents/{slug}.md", path.read_text(encoding="utf-8"), config)
     incident = incident_edit.item if isinstance(incident_edit.item, Incident) else None
-    timeline = [(u.at, u.state.label) for u in incident.updates] if incident else []
-    if incident is not None:
-        timeline = [(incident.started, "Incident starts"), *((at, f"Update posted: {label}") for at, label in timeline)]
+    timeline = [(incident.started, "Incident starts"), *((u.at, f"Update posted: {u.state.label}") for u in incident.updates)] \
+        if incident is not None else []
     relative = f"content/postmortems/{slug}.md"
-    target = args.site_dir / relative
-    if target.exists():
-        raise AuthoringError(f"{relative} already exists")
+    target = _new_file(args.site_dir, relative)
     edit = checked(target, relative, postmortem_text(slug, _moment(None), timeline), None, template=True)
     code = _save(edit, "created")
     if code == EXIT_OK:

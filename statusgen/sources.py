@@ -124,21 +124,22 @@ def decode(path: str, data: bytes) -> str | Diagnostic:
         )
 
 
+def read_config_source(site_dir: Path) -> ConfigSource | Diagnostic:
+    """Read ``statusgen.toml`` alone (the authoring commands need nothing else)."""
+    config_path = site_dir / CONFIG_NAME
+    if not config_path.is_file():
+        return error(CONFIG_NAME, 0, 0, "config-missing", f"no {CONFIG_NAME} in {site_dir}: this directory is not a statusgen site")
+    decoded = decode(CONFIG_NAME, config_path.read_bytes())
+    return decoded if isinstance(decoded, Diagnostic) else ConfigSource(CONFIG_NAME, decoded)
+
+
 def read_sources(site_dir: Path) -> Sources:
     """Read the configuration and every content file under ``site_dir``."""
     diagnostics: list[Diagnostic] = []
-    config: ConfigSource | None = None
-    config_path = site_dir / CONFIG_NAME
-    if config_path.is_file():
-        decoded = decode(CONFIG_NAME, config_path.read_bytes())
-        if isinstance(decoded, Diagnostic):
-            diagnostics.append(decoded)
-        else:
-            config = ConfigSource(CONFIG_NAME, decoded)
-    else:
-        diagnostics.append(
-            error(CONFIG_NAME, 0, 0, "config-missing", f"no {CONFIG_NAME} in {site_dir}: this directory is not a statusgen site")
-        )
+    config_or_problem = read_config_source(site_dir)
+    config = config_or_problem if isinstance(config_or_problem, ConfigSource) else None
+    if isinstance(config_or_problem, Diagnostic):
+        diagnostics.append(config_or_problem)
 
     files: list[SourceFile] = []
     for kind in ContentKind:
