@@ -26,7 +26,6 @@ from statusgen.authoring import (
     checked,
     field_value,
     insert_update,
-    iso,
     maintenance_text,
     new_incident_text,
     parse_changes,
@@ -42,7 +41,7 @@ from statusgen.diagnostics import Diagnostic
 from statusgen.durations import parse_duration
 from statusgen.model import INCIDENT_IMPACTS, Impact, Incident, IncidentState, Severity, Site
 from statusgen.sources import read_config_source
-from statusgen.timestamps import TimestampError, parse_timestamp
+from statusgen.timestamps import TimestampError, iso_utc, parse_timestamp
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 _EDITOR_GUIDE = "<!-- Write the update above. Lines in comments like this one are removed. -->\n"
@@ -188,7 +187,7 @@ def run_update(args: argparse.Namespace, *, resolve: bool = False) -> int:
     changes = parse_changes(getattr(args, "component", None) or [], config, allowed)
     if resolve:
         state = IncidentState.RESOLVED.value
-        text = set_field(text, "resolved", iso(at), after=("started",))
+        text = set_field(text, "resolved", iso_utc(at), after=("started",))
     else:
         message = with_promise(message, at, _duration(args.next, "--next"))
         current = args.state or field_value(text, "state")

@@ -22,6 +22,7 @@ from statusgen.config import SiteConfig
 from statusgen.diagnostics import Diagnostic, has_errors
 from statusgen.model import Impact, Incident, IncidentState, Maintenance, Postmortem, Severity
 from statusgen.sources import ContentKind, split_front_matter
+from statusgen.timestamps import iso_utc, utc_text
 from statusgen.validate import validate_incident, validate_postmortem
 
 FIRST_UPDATE_TEMPLATE = """<<Acknowledge the problem: what customers see, e.g. "Card payments are failing.">>
@@ -105,14 +106,6 @@ def slugify(title: str) -> str:
     return slug[:60].rstrip("-") or "incident"
 
 
-def heading_time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def iso(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
-
-
 def parse_changes(specs: list[str], config: SiteConfig, allowed: tuple[Impact, ...]) -> list[tuple[str, Impact]]:
     """``api=partial_outage`` options, checked against the site's components."""
     known = [c.id for c in config.components]
@@ -129,7 +122,7 @@ def parse_changes(specs: list[str], config: SiteConfig, allowed: tuple[Impact, .
 
 def update_block(at: datetime, state: str, message: str, changes: list[tuple[str, Impact]]) -> str:
     label = state.replace("_", " ").capitalize()
-    parts = [f"## {heading_time(at)} — {label}", ""]
+    parts = [f"## {utc_text(at)} — {label}", ""]
     if changes:
         parts += ["Components: " + ", ".join(f"{cid}={impact.value}" for cid, impact in changes), ""]
     parts += [message.strip(), ""]
@@ -240,7 +233,7 @@ def write_atomically(path: Path, text: str) -> None:
 def new_incident_text(title: str, severity: Severity, state: IncidentState, started: datetime,
                       components: list[tuple[str, Impact]], message: str) -> str:
     lines = ["---", f"title: {_yaml_string(title)}", f"severity: {severity.value}", f"state: {state.value}",
-             f"started: {iso(started)}", "components:"]
+             f"started: {iso_utc(started)}", "components:"]
     lines += [f"  {cid}: {impact.value}" for cid, impact in components]
     lines += ["---", "", ""]
     return "\n".join(lines) + update_block(started, state.value, message, [])
@@ -255,11 +248,11 @@ def _yaml_string(value: str) -> str:
 
 def maintenance_text(title: str, start: datetime, end: datetime, components: list[str], announced: datetime) -> str:
     return MAINTENANCE_TEMPLATE.format(
-        title=_yaml_string(title), start=iso(start), end=iso(end), announced=heading_time(announced),
+        title=_yaml_string(title), start=iso_utc(start), end=iso_utc(end), announced=utc_text(announced),
         components="\n".join(f"  {cid}: under_maintenance" for cid in components),
     )
 
 
 def postmortem_text(incident_slug: str, published: datetime, timeline: list[tuple[datetime, str]]) -> str:
     rows = "\n".join(f"| {at:%H:%M} | {label} |" for at, label in timeline) or "| <<HH:MM>> | <<event>> |"
-    return POSTMORTEM_TEMPLATE.format(incident=incident_slug, published=iso(published), timeline=rows)
+    return POSTMORTEM_TEMPLATE.format(incident=incident_slug, published=iso_utc(published), timeline=rows)

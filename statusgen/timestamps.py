@@ -11,6 +11,16 @@ _RFC3339ISH = re.compile(
 _HAS_OFFSET = re.compile(r"(?:[Zz]|UTC|[+-]\d{2}:?\d{2})$")
 
 
+def iso_utc(moment: datetime) -> str:
+    """Machine form, as front matter, ``datetime=`` attributes and feeds write it: ``2026-03-02T14:05:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_text(moment: datetime) -> str:
+    """As update headings and messages write it: ``2026-03-02 14:05 UTC``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 class TimestampError(ValueError):
     """Why a timestamp was refused; the message completes 'X must be ... (got ...)'."""
 

@@ -31,6 +31,7 @@ from statusgen.model import (
 )
 from statusgen.sources import SourceFile
 from statusgen.timeline import RawUpdate, parse_timeline
+from statusgen.timestamps import utc_text
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: A template's ``<<...>>``: never published (``statusgen new`` writes them).
@@ -53,10 +54,6 @@ _MAINTENANCE_ONLY = {
 def update_anchor(at: datetime) -> str:
     """A stable id for an update, unique within its incident (times are unique)."""
     return "update-" + at.strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fmt(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _front_matter(source: SourceFile) -> tuple[Entry | None, list[Diagnostic]]:
@@ -136,7 +133,7 @@ def _check_updates(
             ok = False
         if raw.at in seen:
             reader.err(raw.line, 4, "update-duplicate-time",
-                       f"two updates at {_fmt(raw.at)} (the other is on line {seen[raw.at]}); each update needs its own time")
+                       f"two updates at {utc_text(raw.at)} (the other is on line {seen[raw.at]}); each update needs its own time")
             ok = False
         else:
             seen[raw.at] = raw.line
@@ -245,7 +242,7 @@ def _incident(
               f"postmortem must be the slug of a file in content/postmortems/ (got {postmortem!r})")
     if started and resolved and resolved < started and resolved_entry:
         r.err(resolved_entry.line, resolved_entry.column, "resolved-before-started",
-              f"resolved ({_fmt(resolved)}) is before started ({_fmt(started)})")
+              f"resolved ({utc_text(resolved)}) is before started ({utc_text(started)})")
     if state is not None and state_entry is not None:
         if state is IncidentState.RESOLVED and resolved_entry is None:
             r.err(state_entry.line, state_entry.column, "resolved-missing",
@@ -256,16 +253,16 @@ def _incident(
         if complete and updates and updates[-1].state is not state:
             latest = updates[-1]
             r.err(state_entry.line, state_entry.column, "state-mismatch",
-                  f"state is '{state.value}' but the latest update ({_fmt(latest.at)}, line {latest.line}) "
+                  f"state is '{state.value}' but the latest update ({utc_text(latest.at)}, line {latest.line}) "
                   f"says '{latest.state.value}'; they must agree")
     if started:
         for update in updates:
             if update.at < started:
                 r.err(update.line, 4, "update-before-started",
-                      f"update at {_fmt(update.at)} is before the incident started ({_fmt(started)})")
+                      f"update at {utc_text(update.at)} is before the incident started ({utc_text(started)})")
             elif resolved and update.at > resolved:
                 r.err(update.line, 4, "update-after-resolved",
-                      f"update at {_fmt(update.at)} is after the incident was resolved ({_fmt(resolved)})")
+                      f"update at {utc_text(update.at)} is after the incident was resolved ({utc_text(resolved)})")
     if state is IncidentState.RESOLVED and not raw_updates:
         r.warn(1, 1, "no-updates", "resolved incident has no updates: readers will see no timeline")
     if r.at("components") is None and not any(u.changes for u in updates):
@@ -302,11 +299,11 @@ def _maintenance(
     end_entry, state_entry = r.at("scheduled_end"), r.at("state")
     if start and end and end <= start and end_entry:
         r.err(end_entry.line, end_entry.column, "window-order",
-              f"scheduled_end ({_fmt(end)}) must be after scheduled_start ({_fmt(start)})")
+              f"scheduled_end ({utc_text(end)}) must be after scheduled_start ({utc_text(start)})")
     if complete and state is not None and state_entry is not None and updates and updates[-1].state is not state:
         latest = updates[-1]
         r.err(state_entry.line, state_entry.column, "state-mismatch",
-              f"state is '{state.value}' but the latest update ({_fmt(latest.at)}, line {latest.line}) "
+              f"state is '{state.value}' but the latest update ({utc_text(latest.at)}, line {latest.line}) "
               f"says '{latest.state.value}'; they must agree")
     if r.at("components") is None:
         r.warn(1, 1, "no-components", "maintenance names no components: the overview cannot show what it affects")

@@ -38,7 +38,7 @@ from statusgen.model import (
 )
 from statusgen.obligations import Obligation, figures
 from statusgen.render import Artifact
-from statusgen.render.formatting import iso_utc
+from statusgen.timestamps import iso_utc
 
 #: Statuspage lists at most this many incidents and maintenances per file.
 LIST_LIMIT = 50

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from statusgen.timestamps import MONTHS
-
-
-def iso_utc(moment: datetime) -> str:
-    """Machine form for ``datetime=`` attributes and feeds: ``2026-03-02T14:05:00Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from statusgen.timestamps import MONTHS, iso_utc
 
 
 class Formatter:

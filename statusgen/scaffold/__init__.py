@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
+from statusgen.timestamps import iso_utc, utc_text
+
 _SOURCE = files("statusgen.scaffold") / "files"
 
 
@@ -40,8 +42,8 @@ def init_site(target: Path, *, title: str, base_url: str, install: str, now: dat
     slug = f"{started:%Y-%m-%d}-slow-page-loads"
     values = {
         "title": title.replace("\\", "\\\\").replace('"', '\\"'), "base_url": base_url, "install": install,
-        "today": f"{now:%Y-%m-%d}", "started": f"{started:%Y-%m-%dT%H:%M:%SZ}", "resolved": f"{resolved:%Y-%m-%dT%H:%M:%SZ}",
-        "resolved_heading": f"{resolved:%Y-%m-%d %H:%M} UTC", "first_heading": f"{first:%Y-%m-%d %H:%M} UTC",
+        "today": f"{now:%Y-%m-%d}", "started": iso_utc(started), "resolved": iso_utc(resolved),
+        "resolved_heading": utc_text(resolved), "first_heading": utc_text(first),
         "start_clock": f"{started:%H:%M}", "end_clock": f"{resolved - timedelta(minutes=5):%H:%M}",
     }
     plan = {
