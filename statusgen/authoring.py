@@ -138,13 +138,14 @@ def with_promise(message: str, at: datetime, after: timedelta | None) -> str:
     return f"{message.rstrip()}\n\nNext update by {day}{due:%H:%M} UTC."
 
 
-def _front_matter_bounds(text: str) -> tuple[int, int]:
-    """Line indexes of the opening and closing '---'."""
+def _closing_line(text: str) -> int:
+    """The index of the line '---' that closes the front matter (which opens on line 0).
+    An edit that disagrees with the validator's reading is refused by it afterwards."""
     lines = text.split("\n")
     closing = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-    if not lines or lines[0].rstrip() != "---" or closing is None:
+    if lines[0].rstrip() != "---" or closing is None:
         raise AuthoringError("the file has no front matter between '---' lines")
-    return 0, closing
+    return closing
 
 
 def _field_pattern(key: str) -> re.Pattern[str]:
@@ -153,7 +154,7 @@ def _field_pattern(key: str) -> re.Pattern[str]:
 
 def field_value(text: str, key: str) -> str | None:
     """A top-level front-matter field's value as written, without its comment."""
-    _, closing = _front_matter_bounds(text)
+    closing = _closing_line(text)
     pattern = _field_pattern(key)
     for line in text.split("\n")[1:closing]:
         if match := pattern.match(line):
@@ -165,7 +166,7 @@ def set_field(text: str, key: str, value: str, *, after: tuple[str, ...] = ()) -
     """Set a top-level front-matter field, keeping its line's trailing comment;
     add it after the first of ``after`` present (else at the end) when missing."""
     lines = text.split("\n")
-    _, closing = _front_matter_bounds(text)
+    closing = _closing_line(text)
     pattern = _field_pattern(key)
     for i in range(1, closing):
         match = pattern.match(lines[i])
