@@ -39,7 +39,6 @@ class BuildState:
     version: int
     ok: bool
     diagnostics: tuple[str, ...]
-    seconds: float
 
 
 class Rebuilder:
@@ -50,7 +49,7 @@ class Rebuilder:
         self.site_dir, self.output, self.base_url, self.strict = site_dir, output, base_url, strict
         self.report = report or (lambda result: None)
         self._changed = threading.Condition()
-        self._state = BuildState(0, True, (), 0.0)
+        self._state = BuildState(0, True, ())
 
     @property
     def state(self) -> BuildState:
@@ -60,8 +59,7 @@ class Rebuilder:
     def rebuild(self) -> BuildResult:
         result = build(self.site_dir, self.output, base_url=self.base_url, strict=self.strict)
         with self._changed:
-            self._state = BuildState(self._state.version + 1, result.ok, tuple(d.format() for d in result.diagnostics),
-                                     result.seconds)
+            self._state = BuildState(self._state.version + 1, result.ok, tuple(d.format() for d in result.diagnostics))
             self._changed.notify_all()
         self.report(result)
         return result
@@ -129,7 +127,7 @@ class Watch:
         # The site folder itself only shallowly (statusgen.toml; content/ or themes/ appearing):
         # a recursive watch would also follow output/, which every build replaces.
         self.observer.schedule(self.changes, str(rebuilder.site_dir), recursive=False)
-        for name in ("content", "themes"):
+        for name in WATCHED:
             if (rebuilder.site_dir / name).is_dir():
                 self.observer.schedule(self.changes, str(rebuilder.site_dir / name), recursive=True)
 
@@ -170,7 +168,7 @@ LIVE_SCRIPT = """(function () {
   fetch("/__statusgen/state").then(function (r) { return r.json(); }).then(function (state) { show(state); poll(); });
 })();
 """
-_TAG = b'<script src="/__statusgen/live.js"></script>'
+_TAG = f'<script src="{LIVE_PATH}live.js"></script>'.encode()
 
 
 def _handler(rebuilder: Rebuilder) -> type[SimpleHTTPRequestHandler]:
