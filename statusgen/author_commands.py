@@ -156,14 +156,12 @@ def run_new_incident(args: argparse.Namespace) -> int:
     if not components:
         raise AuthoringError("name at least one affected component: --component ID=IMPACT, e.g. --component api=partial_outage")
     state = IncidentState(args.state)
-    message = read_message(args.message, required=False)
-    template = message is None
+    written = read_message(args.message, required=False)
+    template = written is None
     next_after = _duration(args.next, "--next")
-    if message is None:  # a template promises the next update within 30 minutes unless told otherwise
-        due = at + (next_after or timedelta(minutes=30))
-        message = FIRST_UPDATE_TEMPLATE.format(next_time=f"{due:%H:%M} UTC")
-    else:
-        message = with_promise(message, at, next_after)
+    if template:  # a template promises the next update within 30 minutes unless told otherwise
+        next_after = next_after or timedelta(minutes=30)
+    message = with_promise(written or FIRST_UPDATE_TEMPLATE, at, next_after)
     relative = f"content/incidents/{at:%Y-%m-%d}-{slugify(args.title)}.md"
     path = _new_file(args.site_dir, relative)
     edit = checked(path, relative, new_incident_text(args.title, Severity(args.severity), state, at, components, message),

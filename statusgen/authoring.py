@@ -27,9 +27,8 @@ from statusgen.validate import validate_incident, validate_postmortem
 
 FIRST_UPDATE_TEMPLATE = """<<Acknowledge the problem: what customers see, e.g. "Card payments are failing.">>
 <<Scope: who or what is affected, e.g. "for customers in the EU".>>
-<<What is being done, e.g. "We are investigating.">>
-
-Next update by {next_time}."""
+<<What is being done, e.g. "We are investigating.">>"""
+"""The first update ``new incident`` writes without -m; its promise is added by :func:`with_promise`."""
 
 MAINTENANCE_TEMPLATE = """---
 title: {title}
