@@ -9,6 +9,7 @@ annotations on a pull request).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -37,8 +38,7 @@ def policy_findings(site: Site, now: datetime, found: dict[str, Obligation], *, 
             message = (f"the postmortem for '{incident.title}' was due by {day(item.due)} ({late}; required: "
                        f"{', '.join(item.reasons)}): publish one in content/postmortems/ naming '{incident.slug}', "
                        f"or add postmortem_waived: \"reason\"")
-            made = error(*where, "postmortem-overdue", message)
-            out.append(made if overdue is Severity.ERROR else Diagnostic(made.path, made.line, made.column, overdue, made.code, made.message))
+            out.append(replace(error(*where, "postmortem-overdue", message), severity=overdue))
         else:
             out.append(note(*where, "postmortem-pending",
                             f"the postmortem for '{incident.title}' is due by {day(item.due)} (required: {', '.join(item.reasons)})"))
