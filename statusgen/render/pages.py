@@ -119,18 +119,18 @@ class PageRenderer:
         zone = self.site.config.zone
         today = self.now.astimezone(zone).date()
         days = [today - timedelta(days=n) for n in range(self.site.config.uptime.days - 1, -1, -1)]
-        window_start = day_bounds(days[0], zone)[0]
+        bounds = [day_bounds(day, zone) for day in days]  # the same days for every component
+        window_start = bounds[0][0]
         recent = [i for i in self.site.incidents if (i.resolved or self.now) >= window_start]
         bars = {}
         for component in self.site.config.components:
             touching = [i for i in recent if component.id in i.affected()]
             cells = []
-            for day in days:
-                start, end = day_bounds(day, zone)
+            for day, (start, end) in zip(days, bounds, strict=True):
                 ratio = self.uptime.ratio(component.id, start, end)
                 items = tuple(self.views[i.slug] for i in touching if i.started < end and (i.resolved or self.now) >= start)
                 cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), items))
-            total = self.uptime.ratio(component.id, window_start, day_bounds(today, zone)[1])
+            total = self.uptime.ratio(component.id, window_start, bounds[-1][1])
             bars[component.id] = UptimeBar(tuple(cells), percent(total))
         return bars
 
