@@ -41,7 +41,7 @@ def test_every_feed_parses_and_is_linked_from_pages(make_site: SiteMaker) -> Non
     assert '<link rel="alternate" type="application/atom+xml" title="Example Status (Atom)" href="./feed.atom">' in index
     assert 'href="./feed.rss"' in index and 'href="./maintenance.ics"' in index
     component = (out / "components/api/index.html").read_text()
-    assert 'type="application/atom+xml" title="API (Atom)" href="feed.atom"' in component
+    assert 'type="application/atom+xml" title="API (Atom)" href="../../components/api/feed.atom"' in component
     assert 'href="../postmortems/feed.atom"' in (out / "postmortems/index.html").read_text()
 
 

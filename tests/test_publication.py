@@ -82,17 +82,27 @@ def test_reports_figures(built: Path) -> None:
     assert months["February 2026"] == "1" and months["March 2026"] == "9"
 
 
-def test_overview_uptime_bars_have_text_for_every_day(built: Path) -> None:
+def test_overview_bars_are_compact_and_each_component_page_has_text_for_every_day(built: Path) -> None:
     page = soup(built / "index.html")
     bars = page.select(".uptime-cells")
     assert len(bars) == 3 and all(len(bar.select("li")) == 90 for bar in bars)
+    # The overview's cells are colour only (hidden from assistive technology); the link beside them says the figure.
     api = bars[0]
-    assert api["aria-label"] == "API: the last 90 days"
-    tips = [li.get_text(" ", strip=True) for li in api.select("li")]
-    assert tips[-1] == "10 March 2026: 100%, no incidents"
+    assert api["aria-hidden"] == "true" and not api.get_text(strip=True)
+    link = api.find_parent(class_="uptime").select_one(".uptime-legend a")
+    assert link["href"] == "./components/api/"
+    assert link["aria-label"].startswith("API: ") and link["aria-label"].endswith("uptime over the last 90 days, day by day")
+    # The component page has the day-by-day bar with text for every day.
+    detail = soup(built / "components/api/index.html").select_one(".uptime-cells")
+    assert detail["aria-label"] == "API: the last 90 days"
+    tips = [li.get_text(" ", strip=True) for li in detail.select("li")]
+    assert len(tips) == 90 and tips[-1] == "10 March 2026: 100%, no incidents"
     march_2 = next(t for t in tips if t.startswith("2 March 2026"))
     assert "Something broke" in march_2
-    assert api.select("li a")  # days with incidents are links, so keyboard users reach their text
+    assert detail.select("li a")  # days with incidents are links, so keyboard users reach their text
+    # A day with an incident has a coloured cell on the overview, the same day as on the component page.
+    day = next(n for n, t in enumerate(tips) if t.startswith("2 March 2026"))
+    assert api.select("li")[day].get("class") and api.select("li")[day]["class"][0] in {"de", "pa", "ma"}
 
 
 def run_check(site: Path, *extra: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

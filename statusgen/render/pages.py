@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import jinja2
@@ -19,11 +20,12 @@ from statusgen.derive import (
     worst,
 )
 from statusgen.durations import format_duration
-from statusgen.model import Impact, Incident, Severity, Site, Update
+from statusgen.model import Component, Impact, Incident, Severity, Site, Update
 from statusgen.obligations import ObligationState, figures, obligations
 from statusgen.render import Artifact
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
+from statusgen.render.paging import PER_PAGE, paginate
 from statusgen.render.views import ItemView, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.timestamps import MONTHS
@@ -35,6 +37,22 @@ class ActiveItem:
     view: ItemView
     latest: Update | None
     worst: Impact
+
+
+#: Active incidents the overview shows in full, and how many more it lists one line each.
+ACTIVE_CARDS, ACTIVE_LINES = 5, 20
+#: Rows of recent incidents on the overview; a day with more says how many more, with a link.
+RECENT_ROWS = 10
+
+
+@dataclass(frozen=True)
+class RecentDay:
+    """A day of the overview's recent list: the rows shown, and how many it had besides."""
+
+    day: date
+    views: list[ItemView]
+    more: int
+    month_url: str
 
 
 @dataclass(frozen=True)
@@ -96,43 +114,54 @@ class PageRenderer:
 
     def all(self) -> list[Artifact]:
         out = [self.overview(), *self.incident_pages(), *self.history(), *self.components(), *self.postmortems(),
-               self.publication(), *self.reports()]
+               *self.publication(), *self.reports()]
         out.append(self.page("404.html", "404.html", "", absolute_root=True))
         return out
 
     def overview(self) -> Artifact:
+        """The page every reader loads at once during an incident, so its weight is capped whatever the history:
+        full cards for the first :data:`ACTIVE_CARDS` active incidents, one line each for up to
+        :data:`ACTIVE_LINES` more, :data:`RECENT_ROWS` rows of recent incidents, compact uptime bars."""
         summary = overview(self.site, self.now, self.statuses)
         active = [
             ActiveItem(self.views[i.slug], i.latest_update(), worst([c.now for c in self.views[i.slug].components]))
             for i in summary.active
         ]
         maintenance_now = [ActiveItem(self.views[m.slug], m.latest_update(), Impact.UNDER_MAINTENANCE) for m in summary.maintenance_now]
-        days = [(day, [self.views[i.slug] for i in incidents]) for day, incidents in summary.days]
+        more_active = [item.view for item in active[ACTIVE_CARDS:]]
+        days, budget = [], RECENT_ROWS
+        for day, incidents in summary.days:
+            views = [self.views[i.slug] for i in incidents]
+            shown = views[:budget]
+            budget -= len(shown)
+            days.append(RecentDay(day, shown, len(views) - len(shown), f"history/{day.year:04d}/{day.month:02d}/"))
         return self.page(
-            "index.html", "", "status", overview=summary, active=active, maintenance_now=maintenance_now,
-            upcoming=[self.views[m.slug] for m in summary.upcoming], days=days, bars=self.uptime_bars(),
-            bar_days=self.site.config.uptime.days,
+            "index.html", "", "status", overview=summary, active=active[:ACTIVE_CARDS], maintenance_now=maintenance_now,
+            more_active=more_active[:ACTIVE_LINES], unlisted_active=len(more_active[ACTIVE_LINES:]),
+            upcoming=[self.views[m.slug] for m in summary.upcoming], days=days,
+            bars={c.id: self.uptime_bar(c) for c in self.site.config.components}, bar_days=self.site.config.uptime.days,
         )
 
-    def uptime_bars(self) -> dict[str, UptimeBar]:
-        """Each component's last ``uptime.days`` days: uptime, worst impact and incidents per day."""
+    @cached_property
+    def _bar_days(self) -> tuple[list[date], list[tuple[datetime, datetime]], list[Incident]]:
+        """The last ``uptime.days`` days, their bounds, and the incidents touching them (the same for every bar)."""
         zone = self.site.config.zone
         today = self.now.astimezone(zone).date()
         days = [today - timedelta(days=n) for n in range(self.site.config.uptime.days - 1, -1, -1)]
-        bounds = [day_bounds(day, zone) for day in days]  # the same days for every component
-        window_start = bounds[0][0]
-        recent = [i for i in self.site.incidents if (i.resolved or self.now) >= window_start]
-        bars = {}
-        for component in self.site.config.components:
-            touching = [i for i in recent if component.id in i.affected()]
-            cells = []
-            for day, (start, end) in zip(days, bounds, strict=True):
-                ratio = self.uptime.ratio(component.id, start, end)
-                items = tuple(self.views[i.slug] for i in touching if i.started < end and (i.resolved or self.now) >= start)
-                cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), items))
-            total = self.uptime.ratio(component.id, window_start, bounds[-1][1])
-            bars[component.id] = UptimeBar(tuple(cells), percent(total))
-        return bars
+        bounds = [day_bounds(day, zone) for day in days]
+        recent = [i for i in self.site.incidents if (i.resolved or self.now) >= bounds[0][0]]
+        return days, bounds, recent
+
+    def uptime_bar(self, component: Component) -> UptimeBar:
+        """A component's last ``uptime.days`` days: uptime, worst impact and incidents per day."""
+        days, bounds, recent = self._bar_days
+        touching = [i for i in recent if component.id in i.affected()]
+        cells = []
+        for day, (start, end) in zip(days, bounds, strict=True):
+            ratio = self.uptime.ratio(component.id, start, end)
+            items = tuple(self.views[i.slug] for i in touching if i.started < end and (i.resolved or self.now) >= start)
+            cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), items))
+        return UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
 
     def _month_of(self, moment: datetime) -> tuple[str, str]:
         local = self.fmt.local(moment)
@@ -185,52 +214,64 @@ class PageRenderer:
         for index, (month, link) in enumerate(zip(months, links, strict=True)):
             items = [self.views[i.slug] for i in month.incidents] + [self.views[m.slug] for m in month.maintenances]
             items.sort(key=lambda v: (v.start, v.slug), reverse=True)
-            out.append(self.page(
-                "history_month.html", f"history/{month.key}/", "history", label=link.label, views=items,
-                newer=links[index - 1] if index > 0 else None,
-                older=links[index + 1] if index + 1 < len(links) else None,
-            ))
+            for pager, views in paginate(f"history/{month.key}/", items):
+                out.append(self.page(
+                    "history_month.html", pager.page, "history", label=link.label, views=views, pager=pager,
+                    newer=links[index - 1] if index > 0 else None,
+                    older=links[index + 1] if index + 1 < len(links) else None,
+                ))
         return out
 
     def components(self) -> list[Artifact]:
         groups = {g.id: g for g in self.site.config.groups}
         out = []
         for component in self.site.config.components:
-            out.append(self.page(
-                "component.html", f"components/{component.id}/", "status", component=component,
-                group=groups.get(component.group) if component.group else None, current=self.statuses[component.id],
-                views=[self.views[i.slug] for i in incidents_for_component(self.site, component.id)],
-                windows=[self.views[m.slug] for m in maintenances_for_component(self.site, component.id)],
-            ))
+            views = [self.views[i.slug] for i in incidents_for_component(self.site, component.id)]
+            windows = [self.views[m.slug] for m in maintenances_for_component(self.site, component.id)]
+            for pager, page_views in paginate(f"components/{component.id}/", views):
+                first = pager.number == 1
+                out.append(self.page(
+                    "component.html", pager.page, "status", component=component, pager=pager,
+                    group=groups.get(component.group) if component.group else None, current=self.statuses[component.id],
+                    views=page_views, windows=windows if first else [], bar=self.uptime_bar(component) if first else None,
+                    bar_days=self.site.config.uptime.days,
+                ))
         return out
 
     def postmortems(self) -> list[Artifact]:
         names = self.site.component_names
-        entries_by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        entries: list[dict[str, Any]] = []
         out = []
         for postmortem in self.site.postmortems:
             incidents: list[Incident] = [i for slug in postmortem.incidents if (i := self.site.incident(slug))]
             severity: Severity | None = min((i.severity for i in incidents), key=lambda s: s.value, default=None)
             components = sorted({names[c] for i in incidents for c in i.affected()})
             year = self.fmt.local(postmortem.published).year
-            entries_by_year[year].append({"postmortem": postmortem, "incidents": incidents, "severity": severity, "components": components})
+            entries.append({"postmortem": postmortem, "incidents": incidents, "severity": severity, "components": components, "year": year})
             out.append(self.page("postmortem.html", f"postmortems/{postmortem.slug}/", "postmortems",
                                  postmortem=postmortem, incidents=incidents))
-        out.insert(0, self.page("postmortems.html", "postmortems/", "postmortems", years=sorted(entries_by_year.items(), reverse=True)))
-        return out
+        archive = []
+        for pager, page_entries in paginate("postmortems/", entries):  # newest first, so each page's years run down
+            by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for entry in page_entries:
+                by_year[entry["year"]].append(entry)
+            archive.append(self.page("postmortems.html", pager.page, "postmortems", pager=pager,
+                                     years=sorted(by_year.items(), reverse=True)))
+        return archive + out
 
-    def publication(self) -> Artifact:
+    def publication(self) -> list[Artifact]:
         """The publication index: every incident the policy requires a postmortem for."""
         rows = [o for o in self.obligations.values() if o.required]
         years: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
             years[self.fmt.local(row.incident.started).year].append(row)
-        return self.page(
-            "publication.html", "publication/", "postmortems", rows=rows, total=figures(rows),
-            per_year=[(year, figures(items)) for year, items in sorted(years.items(), reverse=True)],
+        total = figures(rows)
+        per_year = [(year, figures(items)) for year, items in sorted(years.items(), reverse=True)]
+        return [self.page(
+            "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager, total=total, per_year=per_year,
             views=self.views, policy=self.site.config.postmortem_policy, states=ObligationState,
             names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
-        )
+        ) for pager, page_rows in paginate("publication/", rows)]
 
     def reports(self) -> list[Artifact]:
         reports = Reports(self.site, self.now, self.obligations, self.uptime)
@@ -239,7 +280,8 @@ class PageRenderer:
         out = [self.page("reports_index.html", "reports/", "reports", years=years, months=months)]
         for report in years + months:
             out.append(self.page("report.html", f"reports/{report.period.key}/", "reports", report=report,
-                                 charts=self._charts(report), views=self.views, duration=_duration, percent=percent))
+                                 charts=self._charts(report), views=self.views, duration=_duration, percent=percent,
+                                 list_limit=PER_PAGE))
         return out
 
     def _charts(self, report: Report) -> dict[str, Any]:
