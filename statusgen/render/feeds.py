@@ -147,18 +147,41 @@ def render_feed(site: Site, spec: FeedSpec) -> list[Artifact]:
 
 
 def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
-    """The site feed, one per component, and the postmortem feed."""
+    """The site feed, one per component, and the postmortem feed.
+
+    A feed holds only its newest ``feed_entries`` entries, so only the
+    incidents that can reach them have their entries made: the rest of a
+    long history costs a comparison each, not a rendering.
+    """
     config = site.config
-    per_item: dict[str, list[FeedItem]] = {i.slug: incident_items(site, i, now) for i in site.incidents}
-    per_item.update({m.slug: maintenance_items(site, m, now, fmt) for m in site.maintenances})
-    everything = [item for items in per_item.values() for item in items]
-    specs = [FeedSpec("", config.title, config.description or f"Incidents and maintenance for {config.title}", everything)]
+    made: dict[str, list[FeedItem]] = {}
+
+    def items_of(incident: Incident) -> list[FeedItem]:
+        if incident.slug not in made:
+            made[incident.slug] = incident_items(site, incident, now)
+        return made[incident.slug]
+
+    windows = {m.slug: maintenance_items(site, m, now, fmt) for m in site.maintenances}
+
+    def newest(incidents: list[Incident], slugs: list[str]) -> list[FeedItem]:
+        items = [item for slug in slugs for item in windows[slug]]
+        latest = [(max((u.at for u in i.updates if u.at <= now), default=None), i) for i in incidents]
+        ordered = sorted(((at, i) for at, i in latest if at is not None), key=lambda pair: pair[0], reverse=True)
+        for at, incident in ordered:
+            if len(items) >= config.feed_entries:
+                kept = sorted(items, key=lambda i: i.published, reverse=True)[config.feed_entries - 1].published
+                if at < kept:  # every entry of this incident and of the older ones is older than the last one kept
+                    break
+            items += items_of(incident)
+        return items
+
+    specs = [FeedSpec("", config.title, config.description or f"Incidents and maintenance for {config.title}",
+                      newest(list(site.incidents), [m.slug for m in site.maintenances]))]
     for component in config.components:
-        touched = [i.slug for i in site.incidents if component.id in i.affected()]
-        touched += [m.slug for m in site.maintenances if component.id in m.components]
         specs.append(FeedSpec(f"components/{component.id}/", f"{config.title}: {component.name}",
                               f"Incidents and maintenance affecting {component.name}",
-                              [item for slug in touched for item in per_item[slug]]))
+                              newest([i for i in site.incidents if component.id in i.affected()],
+                                     [m.slug for m in site.maintenances if component.id in m.components])))
     specs.append(FeedSpec("postmortems/", f"{config.title}: postmortems", f"Postmortems published by {config.title}",
                           [postmortem_item(site, p) for p in site.postmortems if p.published <= now]))
     return specs
