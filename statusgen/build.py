@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
+from statusgen.cache import ValidationCache
 from statusgen.check import policy_findings
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
+from statusgen.model import Site
+from statusgen.parallel import PARALLEL_FROM, can_fork, in_two
 from statusgen.render import Artifact
 from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
@@ -19,8 +26,8 @@ from statusgen.render.calendar import maintenance_calendar
 from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
-from statusgen.render.theme import load_theme
-from statusgen.write import write_output
+from statusgen.render.theme import Theme, load_theme
+from statusgen.write import Staging, check_unique
 
 log = logging.getLogger(__name__)
 
@@ -58,50 +65,153 @@ def build_time(environ: dict[str, str] | None = None, clock: datetime | None = N
     return (clock or datetime.now(UTC)).replace(second=0, microsecond=0), None
 
 
-def render_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime | None = None,
-                internal: bool = False) -> tuple[list[Artifact] | None, list[Diagnostic], int]:
-    """Read, validate and render; nothing is written. Returns (artifacts, diagnostics, pages).
-    ``internal`` adds the communication report, which the public build never holds."""
-    diagnostics: list[Diagnostic] = []
-    if now is None:
-        now, problem = build_time()
-        if problem:
-            return None, [problem], 0
-    loaded = load_site(site_dir, base_url=base_url, strict=strict)
-    diagnostics += loaded.diagnostics
+#: A callback for long builds: (what is being done, how many of it so far, of how many or 0 when unknown).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named part of the output, made by one call, in build order."""
+
+    name: str
+    make: Callable[[], Iterable[Artifact]]
+    forked: bool = False
+    """Made by the forked worker when the build uses two processes (chosen so both take about as long)."""
+
+
+def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *, internal: bool = False,
+             shares: int = 1) -> list[Section]:
+    """Everything a build writes but the sitemap, which lists the pages of all of them.
+    The incident pages, most of the work, come in ``shares`` sections of equal size."""
+    parts = [
+        Section("overview", lambda: [renderer.overview()]),
+        *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares), forked=n == 1)
+          for n in range(shares)),
+        Section("history", renderer.history, forked=True),
+        Section("components", renderer.components, forked=True),
+        Section("postmortems", renderer.postmortems),
+        Section("publication", renderer.publication),
+        Section("reports", renderer.reports),
+        Section("site files", lambda: [
+            renderer.not_found(), robots(site), nojekyll(), headers(site), *assets(theme.static),
+            maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]),
+        Section("feeds", lambda: feeds(site, now)),
+        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now),
+                                postmortems_api(site, now, renderer.obligations)]),
+    ]
+    if internal:  # the audit's rules are only compiled when asked for
+        def internal_report() -> list[Artifact]:
+            from statusgen.audit.run import audit
+            from statusgen.render.internal import audit_page
+
+            return [audit_page(renderer, audit(site, now, renderer.obligations))]
+
+        parts.append(Section("internal report", internal_report))
+    return parts
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing some sections put in the staging directory: every path, the listed pages, the bytes."""
+
+    paths: list[str]
+    pages: list[str]
+    bytes: int
+
+
+def write_sections(parts: Iterable[Section], staging: Staging, progress: Progress | None = None, *,
+                   others: Synchronized[int] | None = None, count_into: Synchronized[int] | None = None) -> Written:
+    """Render each section and write its files as they come, so no more than one page is held at a time.
+    When two processes write, the worker keeps its count in ``count_into`` and the progress line adds ``others``."""
+    paths: list[str] = []
+    pages: list[str] = []
+    size = 0
+    for part in parts:
+        for artifact in part.make():
+            size += staging.write(artifact)
+            paths.append(artifact.path)
+            if artifact.page is not None:
+                pages.append(artifact.page)
+            if len(paths) % 100 == 0:
+                if count_into is not None:
+                    count_into.value = len(paths)
+                if progress:
+                    progress("writing", len(paths) + (others.value if others is not None else 0), 0)
+    return Written(paths, pages, size)
+
+
+def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None) -> Written:
+    """Write every section, in two processes when ``parallel``: a forked worker takes
+    the sections marked ``forked`` (one half of the incident pages among them), this process the rest."""
+    if not parallel:
+        return write_sections(parts, staging, progress)
+    counted: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
+    mine, theirs = in_two(lambda: write_sections([p for p in parts if p.forked], staging, count_into=counted),
+                          lambda: write_sections([p for p in parts if not p.forked], staging, progress, others=counted))
+    return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A valid site, ready to render, with what validating it found."""
+
+    site: Site
+    theme: Theme
+    renderer: PageRenderer
+    diagnostics: list[Diagnostic]
+
+
+def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime,
+            cache: ValidationCache | None = None, progress: Progress | None = None) -> Prepared | list[Diagnostic]:
+    """Read, validate and derive; nothing is rendered. The diagnostics alone when the site cannot be built."""
+    loaded = load_site(site_dir, base_url=base_url, strict=strict, cache=cache, progress=progress)
+    diagnostics = list(loaded.diagnostics)
     if loaded.site is None or has_errors(diagnostics, strict=strict):
-        return None, diagnostics, 0
+        return diagnostics
     theme, problems = load_theme(site_dir, loaded.site.config.theme)
     diagnostics += problems
     if theme is None:
-        return None, diagnostics, 0
-    site = loaded.site
-    renderer = PageRenderer(site, theme.env, now)
-    artifacts = renderer.all()
-    artifacts += [sitemap(site, renderer.pages), robots(site), nojekyll(), headers(site), *assets(theme.static)]
-    artifacts += feeds(site, now) + StatuspageApi(site, now, renderer.statuses).files() + statusgen_api(site, now)
-    artifacts.append(postmortems_api(site, now, renderer.obligations))
+        return diagnostics
+    renderer = PageRenderer(loaded.site, theme.env, now)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
-    diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(site, now, renderer.obligations, overdue=Severity.NOTE)])
-    artifacts += [maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]
-    if internal:  # the audit's rules are only compiled when asked for
-        from statusgen.audit.run import audit
-        from statusgen.render.internal import audit_page
-
-        artifacts.append(audit_page(renderer, audit(site, now, renderer.obligations)))
-    return artifacts, diagnostics, len(renderer.pages) + 1
+    diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
+    return Prepared(loaded.site, theme, renderer, diagnostics)
 
 
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
-          now: datetime | None = None, internal: bool = False) -> BuildResult:
+          now: datetime | None = None, internal: bool = False, parallel: bool | None = None,
+          cache: ValidationCache | None = None, progress: Progress | None = None) -> BuildResult:
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
-    or ``site_dir/output-internal`` for an internal build)."""
+    or ``site_dir/output-internal`` for an internal build).
+
+    ``parallel`` (default: when the site is large and forking is safe) divides
+    the rendering between two processes; the output is the same byte for byte.
+    ``cache`` keeps what validating each file made, so the next build reads only what changed.
+    """
     started = time.perf_counter()
     output = output if output is not None else site_dir / ("output-internal" if internal else "output")
-    artifacts, diagnostics, pages = render_site(site_dir, base_url=base_url, strict=strict, now=now, internal=internal)
-    if artifacts is None:
-        return BuildResult(False, tuple(diagnostics))
-    files, size = write_output(output, artifacts)
+    if now is None:
+        now, problem = build_time()
+        if problem:
+            return BuildResult(False, (problem,))
+    prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
+    if not isinstance(prepared, Prepared):
+        return BuildResult(False, tuple(prepared))
+    site = prepared.site
+    if parallel is None:
+        parallel = len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
+    parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=2 if parallel else 1)
+    staging = Staging(output)
+    try:
+        written = write_site(parts, staging, parallel=parallel, progress=progress)
+        maps = sitemap(site, written.pages)
+        size = written.bytes + sum(staging.write(artifact) for artifact in maps)
+        check_unique([*written.paths, *(artifact.path for artifact in maps)])
+        staging.commit()
+    except BaseException:
+        staging.discard()
+        raise
+    files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)
-    return BuildResult(True, tuple(diagnostics), pages, files, size, seconds, output)
+    return BuildResult(True, tuple(prepared.diagnostics), len(written.pages) + 1, files, size, seconds, output)

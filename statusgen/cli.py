@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--watch", action="store_true",
                        help="after building, rebuild whenever content/, themes/ or statusgen.toml change (Ctrl-C stops)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write SITE_DIR/.statusgen-cache (what validating each file made, "
+                            "kept so the next build only reads the files that changed)")
     build.add_argument("--internal", action="store_true",
                        help="also write the internal communication report (internal/communication/); the output "
                             "defaults to SITE_DIR/output-internal so it is never deployed with the public site")
@@ -203,6 +206,9 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _run_build(args: argparse.Namespace) -> int:
     from statusgen.build import build
+    from statusgen.cache import CACHE_DIR, ValidationCache
+    from statusgen.cache import FILE as CACHE_FILE
+    from statusgen.progress import TerminalProgress
     from statusgen.write import OutputError
 
     site_dir: Path = args.site_dir
@@ -213,11 +219,17 @@ def _run_build(args: argparse.Namespace) -> int:
     if output.resolve() == site_dir.resolve() or site_dir.resolve().is_relative_to(output.resolve()):
         print(f"statusgen: error: output {output} would replace the site itself; choose another --output", file=sys.stderr)
         return EXIT_USAGE
+    cache = None if args.no_cache else ValidationCache(site_dir / CACHE_DIR / CACHE_FILE)
+    progress = TerminalProgress.for_stream(sys.stderr)
     try:
-        result = build(site_dir, output, base_url=args.base_url, strict=args.strict, internal=args.internal)
+        result = build(site_dir, output, base_url=args.base_url, strict=args.strict, internal=args.internal, cache=cache,
+                       progress=progress)
     except OutputError as exc:
         print(f"statusgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if progress:
+            progress.clear()
     code = report_build(result, output, strict=args.strict)
     if code != EXIT_OK or not args.watch:
         return code

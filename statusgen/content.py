@@ -6,14 +6,19 @@ reads everything and reports every problem before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
+from typing import cast
 
-from statusgen.config import load_config
+from statusgen.cache import ValidationCache
+from statusgen.config import SiteConfig, load_config
 from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
-from statusgen.sources import ContentKind, read_sources
+from statusgen.parallel import PARALLEL_FROM, can_fork, in_two
+from statusgen.sources import ContentKind, SourceFile, read_sources
 from statusgen.validate import validate_incident, validate_postmortem
 
 
@@ -25,8 +30,45 @@ class Loaded:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False) -> Loaded:
-    """Read, validate and model the site in ``site_dir``."""
+Validated = tuple[Incident | Maintenance | None, list[Diagnostic]] | tuple[Postmortem | None, list[Diagnostic], dict[str, int]]
+
+
+def _validate(source: SourceFile, config: SiteConfig) -> Validated:
+    return validate_incident(source, config) if source.kind is ContentKind.INCIDENT else validate_postmortem(source)
+
+
+def validate_all(files: Sequence[SourceFile], config: SiteConfig, cache: ValidationCache | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> list[Validated]:
+    """Validate every file, in file order: from ``cache`` when it has the file's text, in two
+    processes when many files are new and forking is safe."""
+    keys = [ValidationCache.key(source) for source in files] if cache else []
+    results: list[Validated | None] = [cast(Validated | None, cache.get(key)) for key in keys] if cache else [None] * len(files)
+    missing = [n for n, result in enumerate(results) if result is None]
+
+    def validate(indexes: list[int], report: bool = False) -> list[Validated]:
+        out = []
+        for done, n in enumerate(indexes):
+            if report and progress and done % 100 == 0:
+                progress("reading", len(files) - len(missing) + 2 * done, len(files))
+            out.append(_validate(files[n], config))
+        return out
+
+    if len(missing) >= PARALLEL_FROM and can_fork():
+        mine, theirs = in_two(lambda: validate(missing[1::2]), lambda: validate(missing[0::2], report=True))
+        made = [result for pair in zip_longest(mine, theirs) for result in pair if result is not None]
+    else:
+        made = validate(missing, report=True)
+    for n, result in zip(missing, made, strict=True):
+        results[n] = result
+        if cache:
+            cache.put(keys[n], result)
+    return [result for result in results if result is not None]
+
+
+def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, cache: ValidationCache | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> Loaded:
+    """Read, validate and model the site in ``site_dir``; ``cache`` keeps what
+    validating each file made, for the next build."""
     sources = read_sources(site_dir)
     diagnostics = list(sources.diagnostics)
     if sources.config is None:
@@ -41,20 +83,22 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
     maintenances: list[Maintenance] = []
     postmortems: list[Postmortem] = []
     named_lines: dict[str, dict[str, int]] = {}
-    for source in sources.files:
+    if cache:
+        cache.begin(f"{sources.config.text}\0{base_url}")
+    for source, result in zip(sources.files, validate_all(sources.files, config, cache, progress), strict=True):
+        diagnostics += result[1]
         if source.kind is ContentKind.INCIDENT:
-            item, problems = validate_incident(source, config)
-            diagnostics += problems
-            if isinstance(item, Incident):
-                incidents.append(item)
-            elif isinstance(item, Maintenance):
-                maintenances.append(item)
+            if isinstance(result[0], Incident):
+                incidents.append(result[0])
+            elif isinstance(result[0], Maintenance):
+                maintenances.append(result[0])
         else:
-            postmortem, problems, lines = validate_postmortem(source)
-            diagnostics += problems
+            postmortem, _, lines = cast(tuple[Postmortem | None, list[Diagnostic], dict[str, int]], result)
             named_lines[source.slug] = lines
             if postmortem is not None:
                 postmortems.append(postmortem)
+    if cache:
+        cache.finish()
     linked, link_problems = link_postmortems(incidents, maintenances, postmortems, named_lines)
     diagnostics += link_problems
     ordered = sorted_diagnostics(diagnostics)

@@ -26,6 +26,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from statusgen.build import BuildResult, build
+from statusgen.cache import ValidationCache
 
 log = logging.getLogger(__name__)
 WATCHED = ("content", "themes", "statusgen.toml")
@@ -50,6 +51,7 @@ class Rebuilder:
         self.report = report or (lambda result: None)
         self._changed = threading.Condition()
         self._state = BuildState(0, True, ())
+        self._cache = ValidationCache()  # in memory: a rebuild reads only the files that changed
 
     @property
     def state(self) -> BuildState:
@@ -57,7 +59,7 @@ class Rebuilder:
             return self._state
 
     def rebuild(self) -> BuildResult:
-        result = build(self.site_dir, self.output, base_url=self.base_url, strict=self.strict)
+        result = build(self.site_dir, self.output, base_url=self.base_url, strict=self.strict, cache=self._cache)
         with self._changed:
             self._state = BuildState(self._state.version + 1, result.ok, tuple(d.format() for d in result.diagnostics))
             self._changed.notify_all()

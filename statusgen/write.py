@@ -23,19 +23,20 @@ class OutputError(Exception):
     """The output directory cannot be used (a usage problem, not content)."""
 
 
-def check_paths(artifacts: Iterable[Artifact]) -> list[Artifact]:
-    """Refuse duplicate or escaping paths: a bug must never overwrite a page."""
+def check_path(path: str) -> None:
+    """Refuse an escaping path: a bug must never write outside the output."""
+    parts = PurePosixPath(path)
+    if not path or parts.is_absolute() or ".." in parts.parts:
+        raise ValueError(f"artifact path {path!r} is not inside the output")
+
+
+def check_unique(paths: Iterable[str]) -> None:
+    """Refuse two artifacts at one path: a bug must never overwrite a page."""
     seen: set[str] = set()
-    checked = []
-    for artifact in artifacts:
-        path = PurePosixPath(artifact.path)
-        if path.is_absolute() or ".." in path.parts or not artifact.path:
-            raise ValueError(f"artifact path {artifact.path!r} is not inside the output")
-        if artifact.path in seen:
-            raise ValueError(f"two artifacts would be written to {artifact.path!r}")
-        seen.add(artifact.path)
-        checked.append(artifact)
-    return checked
+    for path in paths:
+        if path in seen:
+            raise ValueError(f"two artifacts would be written to {path!r}")
+        seen.add(path)
 
 
 def ensure_replaceable(output: Path) -> None:
@@ -49,32 +50,53 @@ def ensure_replaceable(output: Path) -> None:
         )
 
 
-def write_output(output: Path, artifacts: Iterable[Artifact]) -> tuple[int, int]:
-    """Write artifacts atomically into ``output``. Returns (files, bytes)."""
-    checked = check_paths(artifacts)
-    ensure_replaceable(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-    total = 0
-    try:
-        made: set[Path] = set()
-        for artifact in checked:
-            target = staging / artifact.path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(artifact.data)
-            total += len(artifact.data)
-        (staging / MARKER).write_text("This directory is written by statusgen build; it is replaced whole on every build.\n")
-        os.chmod(staging, 0o755)
-        if output.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-            os.replace(output, retired / output.name)
-            os.replace(staging, output)
+class Staging:
+    """A fresh directory beside the output that artifacts are written into as
+    they are rendered (so a build never holds the whole site in memory), then
+    swapped in whole by :meth:`commit`; :meth:`discard` leaves the output as it was.
+    Forked workers write into the same directory, each its own files."""
+
+    def __init__(self, output: Path) -> None:
+        ensure_replaceable(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        self.output = output
+        self.root = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+        self._made: set[Path] = set()
+
+    def write(self, artifact: Artifact) -> int:
+        """Write one artifact; returns its size."""
+        check_path(artifact.path)
+        target = self.root / artifact.path
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        target.write_bytes(artifact.data)
+        return len(artifact.data)
+
+    def commit(self) -> None:
+        (self.root / MARKER).write_text("This directory is written by statusgen build; it is replaced whole on every build.\n")
+        os.chmod(self.root, 0o755)
+        if self.output.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
+            os.replace(self.output, retired / self.output.name)
+            os.replace(self.root, self.output)
             shutil.rmtree(retired, ignore_errors=True)
         else:
-            os.replace(staging, output)
+            os.replace(self.root, self.output)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def write_output(output: Path, artifacts: Iterable[Artifact]) -> tuple[int, int]:
+    """Write artifacts atomically into ``output``. Returns (files, bytes), the marker file included."""
+    staging = Staging(output)
+    try:
+        artifacts = list(artifacts)
+        check_unique(a.path for a in artifacts)
+        total = sum(staging.write(a) for a in artifacts)
+        staging.commit()
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.discard()
         raise
-    return len(checked) + 1, total
+    return len(artifacts) + 1, total

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Artifact:
-    """One output file: a POSIX path relative to the output root, and its bytes."""
+    """One output file: a POSIX path relative to the output root, and its bytes.
+    ``page`` is the URL path the sitemap lists it under, for listed pages only."""
 
     path: str
     data: bytes
+    page: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -88,7 +89,6 @@ class PageRenderer:
         self.now = now
         self.fmt = Formatter(site.config.zone)
         self.views = views_for_site(site, now)
-        self.pages: list[str] = []
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)
@@ -108,15 +108,10 @@ class PageRenderer:
             **values,
         }
         html = self.env.get_template(template).render(context)
-        if listed and not absolute_root:
-            self.pages.append(page)
-        return Artifact(page_file(page), html.encode("utf-8"))
+        return Artifact(page_file(page), html.encode("utf-8"), page if listed and not absolute_root else None)
 
-    def all(self) -> list[Artifact]:
-        out = [self.overview(), *self.incident_pages(), *self.history(), *self.components(), *self.postmortems(),
-               *self.publication(), *self.reports()]
-        out.append(self.page("404.html", "404.html", "", absolute_root=True))
-        return out
+    def not_found(self) -> Artifact:
+        return self.page("404.html", "404.html", "", absolute_root=True)
 
     def overview(self) -> Artifact:
         """The page every reader loads at once during an incident, so its weight is capped whatever the history:
@@ -174,12 +169,13 @@ class PageRenderer:
             return None
         return f"{format_duration(delay)} after it started"
 
-    def incident_pages(self) -> list[Artifact]:
+    def incident_pages(self, share: int = 0, shares: int = 1) -> Iterator[Artifact]:
+        """Every incident's and maintenance window's page, one at a time (each
+        ``shares``-th from ``share``, when processes divide them)."""
         names = self.site.component_names
-        out = []
-        for incident in self.site.incidents:
+        for incident in self.site.incidents[share::shares]:
             key, label = self._month_of(incident.started)
-            out.append(self.page(
+            yield (self.page(
                 "incident.html", f"incidents/{incident.slug}/", "history", view=self.views[incident.slug],
                 updates=list(reversed(incident.updates)), lead_html=incident.lead_html,
                 postmortem=self.site.postmortem(incident.postmortem) if incident.postmortem else None,
@@ -188,15 +184,14 @@ class PageRenderer:
                 obligation_text=self.obligations[incident.slug].sentence(self.fmt.moment_date_text),
                 first_update=self._first_update_fact(incident),
             ))
-        for window in self.site.maintenances:
+        for window in self.site.maintenances[share::shares]:
             key, label = self._month_of(window.scheduled_start)
-            out.append(self.page(
+            yield (self.page(
                 "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug],
                 updates=list(reversed(window.updates)), lead_html=window.lead_html, postmortem=None,
                 component_names=names, month_key=key, month_label=label, phase=maintenance_phase(window, self.now),
                 obligation=None, obligation_text="", first_update=None,
             ))
-        return out
 
     def history(self) -> list[Artifact]:
         months = history_months(self.site, self.now, self.site.config.zone)

@@ -8,14 +8,29 @@ from xml.sax.saxutils import escape
 from statusgen.model import Site
 from statusgen.render import Artifact
 
+#: The most URLs one sitemap file may list (sitemaps.org); more are split under a sitemap index.
+SITEMAP_URLS = 50_000
 
-def sitemap(site: Site, pages: list[str]) -> Artifact:
-    """``sitemap.xml`` listing every page, with absolute, XML-escaped URLs."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for page in sorted(pages):
-        lines.append(f"  <url><loc>{escape(site.config.base_url + page)}</loc></url>")
-    lines.append("</urlset>")
-    return Artifact("sitemap.xml", ("\n".join(lines) + "\n").encode("utf-8"))
+
+def sitemap(site: Site, pages: list[str]) -> list[Artifact]:
+    """``sitemap.xml`` listing every page, with absolute, XML-escaped URLs; past
+    :data:`SITEMAP_URLS` pages it is an index of ``sitemap-1.xml``, ``sitemap-2.xml``…"""
+    base = site.config.base_url
+    urls = [base + page for page in sorted(pages)]
+
+    def urlset(chunk: list[str]) -> bytes:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        lines += [f"  <url><loc>{escape(url)}</loc></url>" for url in chunk]
+        return ("\n".join([*lines, "</urlset>"]) + "\n").encode("utf-8")
+
+    if len(urls) <= SITEMAP_URLS:
+        return [Artifact("sitemap.xml", urlset(urls))]
+    parts = [urls[n:n + SITEMAP_URLS] for n in range(0, len(urls), SITEMAP_URLS)]
+    out = [Artifact(f"sitemap-{n}.xml", urlset(part)) for n, part in enumerate(parts, 1)]
+    index = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    index += [f"  <sitemap><loc>{escape(base)}sitemap-{n}.xml</loc></sitemap>" for n in range(1, len(parts) + 1)]
+    out.append(Artifact("sitemap.xml", ("\n".join([*index, "</sitemapindex>"]) + "\n").encode("utf-8")))
+    return out
 
 
 def robots(site: Site) -> Artifact:

@@ -1,0 +1,183 @@
+"""The validation cache, the two-process build and the progress line change
+how fast a build is, never what it writes."""
+
+from __future__ import annotations
+
+import filecmp
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import statusgen.content
+from bench.corpus import NOW, write_corpus
+from statusgen.build import build
+from statusgen.cache import CACHE_DIR, FILE, ValidationCache
+from statusgen.cli import main
+from statusgen.progress import TerminalProgress
+from statusgen.render import site_files
+
+SAMPLE = Path(__file__).resolve().parent.parent
+
+
+def same_tree(a: Path, b: Path) -> bool:
+    """True when both trees hold the same files with the same bytes."""
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    if files_a != files_b:
+        return False
+    match, mismatch, errors = filecmp.cmpfiles(a, b, [str(p) for p in files_a], shallow=False)
+    return not mismatch and not errors and len(match) == len(files_a)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "site", 150)
+
+
+def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statusgen.content, "PARALLEL_FROM", 10)  # validation in two processes as well
+    two = build(corpus, tmp_path / "two", now=NOW, parallel=True)
+    monkeypatch.setattr(statusgen.content, "can_fork", lambda: False)  # validation in one process too
+    one = build(corpus, tmp_path / "one", now=NOW, parallel=False)
+    assert one.ok and two.ok
+    assert (one.files, one.bytes, one.pages) == (two.files, two.bytes, two.pages)
+    assert same_tree(tmp_path / "one", tmp_path / "two")
+
+
+def test_a_failure_in_the_worker_fails_the_build_and_keeps_the_old_output(corpus: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert build(corpus, out, now=NOW, parallel=False).ok
+    before = (out / "index.html").read_bytes()
+
+    def broken(self: object) -> list[object]:
+        raise RuntimeError("a bug in the history pages")
+
+    monkeypatch.setattr("statusgen.render.pages.PageRenderer.history", broken)  # history is the worker's
+    with pytest.raises(RuntimeError, match="a bug in the history pages"):
+        build(corpus, out, now=NOW, parallel=True)
+    assert (out / "index.html").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left behind
+
+
+def count_validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = statusgen.content._validate
+
+    def counting(source: statusgen.content.SourceFile, config: object) -> object:
+        seen.append(source.path)
+        return real(source, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statusgen.content, "_validate", counting)
+    monkeypatch.setattr(statusgen.content, "can_fork", lambda: False)  # so every call is counted here
+    return seen
+
+
+def test_the_cache_revalidates_only_changed_files_and_the_output_matches_a_full_build(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    write_corpus(site, 60)
+    cache_file = site / CACHE_DIR / FILE
+    seen = count_validations(monkeypatch)
+    assert build(site, tmp_path / "first", now=NOW, cache=ValidationCache(cache_file)).ok
+    everything = len(seen)
+    assert everything == len(list((site / "content").rglob("*.md"))) and cache_file.is_file()
+
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    seen.clear()
+    cached = build(site, tmp_path / "cached", now=NOW, cache=ValidationCache(cache_file))  # a new process's view
+    assert seen == [f"content/incidents/{edited.name}"]
+    assert "A sentence added later." in (tmp_path / "cached" / f"incidents/{edited.stem}/index.html").read_text()
+    seen.clear()
+    full = build(site, tmp_path / "full", now=NOW)
+    assert len(seen) == everything
+    assert cached.ok and full.ok and cached.diagnostics == full.diagnostics
+    assert same_tree(tmp_path / "cached", tmp_path / "full")
+
+    config = site / "statusgen.toml"
+    config.write_text(config.read_text().replace('title = "', 'title = "Renamed ', 1))
+    seen.clear()
+    assert build(site, tmp_path / "renamed", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert len(seen) == everything  # another configuration: nothing is reused
+
+
+def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    write_corpus(site, 20)
+    cache_file = site / CACHE_DIR / FILE
+    cache_file.parent.mkdir()
+    cache_file.write_bytes(b"not a pickle at all")
+    seen = count_validations(monkeypatch)
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert seen and cache_file.read_bytes() != b"not a pickle at all"
+    seen.clear()
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert seen == []
+
+
+def test_warnings_from_cached_files_are_still_reported(make_site: object, tmp_path: Path) -> None:
+    from tests.conftest import write_site
+
+    site = write_site(tmp_path / "site", {"content/incidents/2026-03-01-x.md": (
+        "---\ntitle: No components\nseverity: sev3\nstate: resolved\nstarted: 2026-03-01T10:00:00Z\n"
+        "resolved: 2026-03-01T11:00:00Z\n---\n\n## 2026-03-01 11:00 UTC — Resolved\n\nFixed.\n")})
+    cache = ValidationCache(site / CACHE_DIR / FILE)
+    first = build(site, now=NOW, cache=cache)
+    again = build(site, now=NOW, cache=ValidationCache(site / CACHE_DIR / FILE))
+    assert first.ok and again.ok
+    codes = [d.code for d in first.diagnostics]
+    assert "no-components" in codes and [d.code for d in again.diagnostics] == codes
+
+
+def test_the_cli_keeps_the_cache_unless_told_not_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    write_corpus(site, 5)
+    assert main(["build", "-s", str(site), "--no-cache"]) == 0
+    assert not (site / CACHE_DIR).exists()
+    assert main(["build", "-s", str(site)]) == 0
+    assert (site / CACHE_DIR / FILE).is_file()
+    out = capsys.readouterr().out
+    assert out.count("Built ") == 2 and "pages (" in out and "s -> " in out  # counts and time, always
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_waits_a_second_then_redraws_one_line_and_clears_it() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    progress = TerminalProgress(stream, clock)
+    progress("reading", 100, 10_000)
+    assert stream.getvalue() == ""  # a build under a second shows nothing but its summary
+    clock.now = 1.2
+    progress("reading", 5_000, 10_000)
+    clock.now = 1.25
+    progress("reading", 5_100, 10_000)  # within 0.1 s of the last line: not redrawn
+    clock.now = 2.0
+    progress("writing", 3_000, 0)
+    assert stream.getvalue() == "\r\x1b[Kreading 5,000 of 10,000 files, 1s\r\x1b[Kwriting 3,000 files, 2s"
+    progress.clear()
+    assert stream.getvalue().endswith("\r\x1b[K")
+    assert TerminalProgress.for_stream(io.StringIO()) is None  # not a terminal: no progress at all
+
+
+def test_a_sitemap_past_the_limit_becomes_an_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(site_files, "SITEMAP_URLS", 20)
+    result = build(SAMPLE, tmp_path / "out", now=NOW)
+    assert result.ok
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = ET.parse(tmp_path / "out" / "sitemap.xml").getroot()
+    parts = [loc.text or "" for loc in index.findall("s:sitemap/s:loc", ns)]
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex" and len(parts) == 3
+    urls = []
+    for n, url in enumerate(parts, 1):
+        assert url.endswith(f"/sitemap-{n}.xml")
+        urls += [loc.text for loc in ET.parse(tmp_path / "out" / f"sitemap-{n}.xml").getroot().findall("s:url/s:loc", ns)]
+    assert len(urls) == len(set(urls)) == result.pages - 1  # every listed page once (the 404 page is not listed)
