@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar, cast
 
 Mine = TypeVar("Mine")
@@ -40,11 +41,11 @@ def in_two(theirs: Callable[[], Theirs], mine: Callable[[], Mine]) -> tuple[Mine
     An exception in either is raised here."""
     global _THEIRS
     _THEIRS = theirs
-    try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            pending = pool.apply_async(_run_theirs)
+    try:  # unlike multiprocessing.Pool, the executor raises BrokenProcessPool if the worker dies instead of waiting forever
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = pool.submit(_run_theirs)
             result = mine()
-            other = cast(Theirs, pending.get())
+            other = cast(Theirs, pending.result())
     finally:
         _THEIRS = None
     return result, other

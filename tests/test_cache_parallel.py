@@ -181,3 +181,14 @@ def test_a_sitemap_past_the_limit_becomes_an_index(tmp_path: Path, monkeypatch: 
         assert url.endswith(f"/sitemap-{n}.xml")
         urls += [loc.text for loc in ET.parse(tmp_path / "out" / f"sitemap-{n}.xml").getroot().findall("s:url/s:loc", ns)]
     assert len(urls) == len(set(urls)) == result.pages - 1  # every listed page once (the 404 page is not listed)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from statusgen.parallel import in_two
+
+    with pytest.raises(BrokenProcessPool):
+        in_two(lambda: os._exit(3), lambda: "mine")
+    assert in_two(lambda: "theirs", lambda: "mine") == ("mine", "theirs")
