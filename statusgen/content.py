@@ -45,19 +45,20 @@ def validate_all(files: Sequence[SourceFile], config: SiteConfig, cache: Validat
     results: list[Validated | None] = [cast(Validated | None, cache.get(key)) for key in keys] if cache else [None] * len(files)
     missing = [n for n, result in enumerate(results) if result is None]
 
-    def validate(indexes: list[int], report: bool = False) -> list[Validated]:
+    def validate(indexes: list[int], report_as: int = 0) -> list[Validated]:
+        """Validate the files at ``indexes``; ``report_as`` processes doing the same share (0: say nothing)."""
         out = []
         for done, n in enumerate(indexes):
-            if report and progress and done % 100 == 0:
-                progress("reading", len(files) - len(missing) + 2 * done, len(files))
+            if report_as and progress and done % 100 == 0:
+                progress("reading", len(files) - len(missing) + report_as * done, len(files))
             out.append(_validate(files[n], config))
         return out
 
     if len(missing) >= PARALLEL_FROM and can_fork():
-        mine, theirs = in_two(lambda: validate(missing[1::2]), lambda: validate(missing[0::2], report=True))
+        mine, theirs = in_two(lambda: validate(missing[1::2]), lambda: validate(missing[0::2], report_as=2))
         made = [result for pair in zip_longest(mine, theirs) for result in pair if result is not None]
     else:
-        made = validate(missing, report=True)
+        made = validate(missing, report_as=1)
     for n, result in zip(missing, made, strict=True):
         results[n] = result
         if cache:
