@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -50,6 +52,20 @@ def ensure_replaceable(output: Path) -> None:
         )
 
 
+#: From this many files, a replaced output is deleted by a separate process, so the build
+#: need not wait: removing 12,000 files takes about 2.5 s on the reference machine.
+DELETE_APART_FROM = 2_000
+
+
+def remove(tree: Path, *, large: bool) -> None:
+    """Delete ``tree``: at once when small, otherwise by a detached process that outlives this one."""
+    if not large:
+        shutil.rmtree(tree, ignore_errors=True)
+        return
+    subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(tree)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 class Staging:
     """A fresh directory beside the output that artifacts are written into as
     they are rendered (so a build never holds the whole site in memory), then
@@ -62,6 +78,10 @@ class Staging:
         self.output = output
         self.root = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
         self._made: set[Path] = set()
+        self.files = 0
+        """Files written by this process (a forked worker's are not counted here)."""
+        for leftover in output.parent.glob(f".{output.name}.old-*"):  # an earlier build's, if its removal was cut short
+            remove(leftover, large=True)
 
     def write(self, artifact: Artifact) -> int:
         """Write one artifact; returns its size."""
@@ -71,6 +91,7 @@ class Staging:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
         target.write_bytes(artifact.data)
+        self.files += 1
         return len(artifact.data)
 
     def commit(self) -> None:
@@ -80,7 +101,7 @@ class Staging:
             retired = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
             os.replace(self.output, retired / self.output.name)
             os.replace(self.root, self.output)
-            shutil.rmtree(retired, ignore_errors=True)
+            remove(retired, large=self.files >= DELETE_APART_FROM)
         else:
             os.replace(self.root, self.output)
 

@@ -84,6 +84,7 @@ def test_the_cache_revalidates_only_changed_files_and_the_output_matches_a_full_
     assert build(site, tmp_path / "first", now=NOW, cache=ValidationCache(cache_file)).ok
     everything = len(seen)
     assert everything == len(list((site / "content").rglob("*.md"))) and cache_file.is_file()
+    assert list((site / CACHE_DIR / "templates").iterdir())  # compiled templates, used by the builds below
 
     edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
     edited.write_text(edited.read_text() + "\nA sentence added later.\n")
@@ -192,3 +193,30 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(BrokenProcessPool):
         in_two(lambda: os._exit(3), lambda: "mine")
     assert in_two(lambda: "theirs", lambda: "mine") == ("mine", "theirs")
+
+
+def wait_until_gone(path: Path, seconds: float = 20.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not path.exists()
+
+
+def test_a_large_replaced_output_is_deleted_apart_and_leftovers_are_swept(tmp_path: Path) -> None:
+    from statusgen.write import Staging, remove
+
+    tree = tmp_path / "big"
+    for n in range(50):
+        (tree / str(n)).mkdir(parents=True)
+        (tree / str(n) / "index.html").write_text("x")
+    remove(tree, large=True)  # returns at once; a detached process deletes it
+    assert wait_until_gone(tree)
+
+    leftover = tmp_path / ".out.old-abc123" / "out"
+    leftover.mkdir(parents=True)
+    (leftover / "index.html").write_text("from a build whose clean-up was cut short")
+    staging = Staging(tmp_path / "out")
+    staging.discard()
+    assert wait_until_gone(leftover.parent)
