@@ -90,7 +90,7 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("history", renderer.history, forked=True),
         Section("components", renderer.components, forked=True),
         Section("postmortems", renderer.postmortems),
-        Section("publication", renderer.publication),
+        Section("publication", renderer.publication, forked=True),
         Section("reports", renderer.reports),
         Section("site files", lambda: [
             renderer.not_found(), robots(site), nojekyll(), headers(site), *assets(theme.static),
@@ -168,7 +168,8 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     diagnostics = list(loaded.diagnostics)
     if loaded.site is None or has_errors(diagnostics, strict=strict):
         return diagnostics
-    theme, problems = load_theme(site_dir, loaded.site.config.theme)
+    compiled = cache.path.parent / "templates" if cache is not None and cache.path is not None else None
+    theme, problems = load_theme(site_dir, loaded.site.config.theme, compiled)
     diagnostics += problems
     if theme is None:
         return diagnostics

@@ -29,14 +29,24 @@ class Theme:
     """(fingerprinted name, bytes): written under ``assets/``; templates name them with ``asset()``."""
 
 
+def _usable(folder: Path) -> bool:
+    """The folder exists or can be made (a read-only checkout builds without it)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return True
+
+
 def _static_files(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def load_theme(site_dir: Path, name: str) -> tuple[Theme | None, list[Diagnostic]]:
-    """Build the theme, or report why a template cannot be used."""
+def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple[Theme | None, list[Diagnostic]]:
+    """Build the theme, or report why a template cannot be used. ``compiled`` is a folder in which
+    Jinja keeps compiled templates between builds (each checked against its source's checksum)."""
     site_theme = site_dir / "themes" / name
     builtin = BUILTIN_THEMES / "default"
     search = [str(p / "templates") for p in (site_theme, builtin) if (p / "templates").is_dir()]
@@ -51,6 +61,7 @@ def load_theme(site_dir: Path, name: str) -> tuple[Theme | None, list[Diagnostic
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled and _usable(compiled) else None,
     )
     problems: list[Diagnostic] = []
     for template_name in env.list_templates():
