@@ -11,9 +11,11 @@ left) and after editing statusgen.toml's title (a change that invalidates the
 cache), and the same one-incident rebuild inside a warm process, as serve does
 it. Results are also written to bench/results/latest.json.
 
-Peak memory is the largest sum of the resident sizes of the build's processes,
-sampled every 20 ms (a build of a large site forks one worker): pages the two
-share are counted twice, so it is an upper bound.
+Peak memory is the largest sum of the proportional set sizes (PSS) of the
+build's processes, sampled every 20 ms (a build of a large site forks one
+worker, which shares most of its memory with its parent; PSS counts a shared
+page once, split between them), or the largest process's own peak RSS if that
+is larger.
 """
 
 from __future__ import annotations
@@ -81,14 +83,16 @@ def corpus(n: int) -> Path:
     return target
 
 
-def tree_rss_kb(pid: int) -> int:
-    """The resident size of a process and all its descendants, from /proc (0 where it cannot be read)."""
+def tree_pss_kb(pid: int) -> int:
+    """The proportional set size of a process and all its descendants, from /proc (0 where it cannot be read).
+    PSS divides each shared page among the processes that map it, so the sum is the tree's real footprint:
+    a forked worker's copy-on-write pages are not counted twice."""
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
             pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
         except (OSError, ValueError):
             continue
@@ -96,7 +100,8 @@ def tree_rss_kb(pid: int) -> int:
 
 
 def timed(argv: list[str], cwd: Path | None = None) -> Run:
-    """Run a command; its wall time and the peak of its process tree's summed RSS."""
+    """Run a command; its wall time and its peak memory: the largest of the process tree's summed PSS,
+    sampled every 20 ms, and the largest single process's peak RSS."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -105,7 +110,7 @@ def timed(argv: list[str], cwd: Path | None = None) -> Run:
         finished, status, usage = os.wait4(process.pid, os.WNOHANG)
         if finished:
             break
-        peak_kb = max(peak_kb, tree_rss_kb(process.pid))
+        peak_kb = max(peak_kb, tree_pss_kb(process.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
