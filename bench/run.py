@@ -12,7 +12,7 @@ cache), and the same one-incident rebuild inside a warm process, as serve does
 it. Results are also written to bench/results/latest.json.
 
 Peak memory is the largest sum of the proportional set sizes (PSS) of the
-build's processes, sampled every 20 ms (a build of a large site forks one
+build's processes, sampled every 200 ms (a build of a large site forks one
 worker, which shares most of its memory with its parent; PSS counts a shared
 page once, split between them), or the largest process's own peak RSS if that
 is larger.
@@ -101,7 +101,7 @@ def tree_pss_kb(pid: int) -> int:
 
 def timed(argv: list[str], cwd: Path | None = None) -> Run:
     """Run a command; its wall time and its peak memory: the largest of the process tree's summed PSS,
-    sampled every 20 ms, and the largest single process's peak RSS."""
+    sampled every 200 ms, and the largest single process's peak RSS."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -111,7 +111,7 @@ def timed(argv: list[str], cwd: Path | None = None) -> Run:
         if finished:
             break
         peak_kb = max(peak_kb, tree_pss_kb(process.pid))
-        time.sleep(0.02)
+        time.sleep(0.2)  # reading smaps_rollup costs the machine some CPU: sample 5 times a second
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{process.stderr.read().decode() if process.stderr else ''}")

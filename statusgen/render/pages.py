@@ -92,6 +92,7 @@ class PageRenderer:
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)
+        self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
              **values: Any) -> Artifact:
@@ -148,7 +149,10 @@ class PageRenderer:
         return days, bounds, recent
 
     def uptime_bar(self, component: Component) -> UptimeBar:
-        """A component's last ``uptime.days`` days: uptime, worst impact and incidents per day."""
+        """A component's last ``uptime.days`` days: uptime, worst impact and incidents per day
+        (made once: the overview and the component's page show the same bar)."""
+        if component.id in self._bars:
+            return self._bars[component.id]
         days, bounds, recent = self._bar_days
         touching = [i for i in recent if component.id in i.affected()]
         cells = []
@@ -156,7 +160,8 @@ class PageRenderer:
             ratio = self.uptime.ratio(component.id, start, end)
             items = tuple(self.views[i.slug] for i in touching if i.started < end and (i.resolved or self.now) >= start)
             cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), items))
-        return UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
+        bar = self._bars[component.id] = UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
+        return bar
 
     def _month_of(self, moment: datetime) -> tuple[str, str]:
         local = self.fmt.local(moment)
