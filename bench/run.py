@@ -63,7 +63,7 @@ class SizeResult:
         return {
             "incidents": self.incidents, "runs": len(seconds), "median_s": round(self.median(), 3),
             "min_s": round(min(seconds), 3), "max_s": round(max(seconds), 3),
-            "peak_rss_mb": round(max(r.peak_mb for r in self.builds), 1),
+            "peak_memory_mb": round(max(r.peak_mb for r in self.builds), 1),
             "floor_median_s": round(statistics.median(self.floors), 3),
             "ratio_to_floor": round(self.median() / statistics.median(self.floors), 2),
             "ms_per_incident": round(1000 * self.median() / self.incidents, 3),
@@ -187,7 +187,7 @@ def main() -> int:
         results.append(result)
         s = result.summary()
         print(f"  build  median {s['median_s']:.2f} s (min {s['min_s']:.2f}, max {s['max_s']:.2f}), "
-              f"peak {s['peak_rss_mb']:.0f} MB, {s['files']:,} files, {s['output_mb']:.0f} MB, "
+              f"peak {s['peak_memory_mb']:.0f} MB, {s['files']:,} files, {s['output_mb']:.0f} MB, "
               f"{s['ms_per_incident']:.2f} ms per incident", flush=True)
         print(f"  floor  median {s['floor_median_s']:.2f} s; build / floor = {s['ratio_to_floor']:.2f}", flush=True)
         if result.incremental:

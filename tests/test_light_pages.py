@@ -84,3 +84,22 @@ def test_yearly_reports_link_to_months_instead_of_listing_every_incident(big: Pa
     page = soup(big / "reports/2025/index.html")
     assert not page.select("#list-h ~ ul li")
     assert page.select_one('#list-h ~ p a[href$="history/"]')
+
+
+def test_the_overview_lists_the_ten_soonest_maintenance_windows(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    root = write_corpus(tmp_path / "site", 20)
+    for j in range(12):
+        start = (NOW + timedelta(days=j + 1)).replace(minute=0, second=0, microsecond=0)
+        (root / f"content/incidents/{start:%Y-%m-%d}-upcoming-{j:02d}.md").write_text(
+            f"---\ntitle: Upcoming window {j:02d}\nkind: maintenance\nstate: scheduled\n"
+            f"scheduled_start: {start:%Y-%m-%dT%H:%M:%SZ}\nscheduled_end: {start + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}\n"
+            f"components:\n  api: under_maintenance\n---\n\n## {NOW - timedelta(days=1):%Y-%m-%d %H:%M} UTC — Scheduled\n\n"
+            "We will upgrade the API's database; requests may be slower for a few minutes.\n")
+    assert build(root, now=NOW).ok
+    page = soup(root / "output/index.html")
+    titles = [a.get_text() for a in page.select("#upcoming-h ~ ul .incident-title")]
+    assert titles == [f"Upcoming window {j:02d}" for j in range(10)]  # the soonest first
+    assert page.select_one("#upcoming-h ~ p.more").get_text(" ", strip=True) == \
+        "2 more windows are scheduled; the calendar has them all."

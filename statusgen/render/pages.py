@@ -44,6 +44,8 @@ class ActiveItem:
 ACTIVE_CARDS, ACTIVE_LINES = 5, 20
 #: Rows of recent incidents on the overview; a day with more says how many more, with a link.
 RECENT_ROWS = 10
+#: Upcoming maintenance windows the overview lists (the soonest); the calendar file has them all.
+UPCOMING_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ class PageRenderer:
     def overview(self) -> Artifact:
         """The page every reader loads at once during an incident, so its weight is capped whatever the history:
         full cards for the first :data:`ACTIVE_CARDS` active incidents, one line each for up to
-        :data:`ACTIVE_LINES` more, :data:`RECENT_ROWS` rows of recent incidents, compact uptime bars."""
+        :data:`ACTIVE_LINES` more, :data:`RECENT_ROWS` rows of recent incidents, the :data:`UPCOMING_ROWS`
+        soonest maintenance windows, compact uptime bars."""
         summary = overview(self.site, self.now, self.statuses)
         active = [
             ActiveItem(self.views[i.slug], i.latest_update(), worst([c.now for c in self.views[i.slug].components]))
@@ -134,7 +137,8 @@ class PageRenderer:
         return self.page(
             "index.html", "", "status", overview=summary, active=active[:ACTIVE_CARDS], maintenance_now=maintenance_now,
             more_active=more_active[:ACTIVE_LINES], unlisted_active=len(more_active[ACTIVE_LINES:]),
-            upcoming=[self.views[m.slug] for m in summary.upcoming], days=days,
+            upcoming=[self.views[m.slug] for m in summary.upcoming[:UPCOMING_ROWS]],
+            unlisted_upcoming=len(summary.upcoming[UPCOMING_ROWS:]), days=days,
             bars={c.id: self.uptime_bar(c) for c in self.site.config.components}, bar_days=self.site.config.uptime.days,
         )
 
