@@ -107,17 +107,3 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def write_output(output: Path, artifacts: Iterable[Artifact]) -> tuple[int, int]:
-    """Write artifacts atomically into ``output``. Returns (files, bytes), the marker file included."""
-    staging = Staging(output)
-    try:
-        artifacts = list(artifacts)
-        check_unique(a.path for a in artifacts)
-        total = sum(staging.write(a) for a in artifacts)
-        staging.commit()
-    except BaseException:
-        staging.discard()
-        raise
-    return len(artifacts) + 1, total
