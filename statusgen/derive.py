@@ -21,6 +21,7 @@ from statusgen.model import (
     MaintenanceState,
     Site,
 )
+from statusgen.timestamps import MONTHS
 
 BANNER_TEXT = {
     Impact.OPERATIONAL: "All systems operational",
@@ -152,6 +153,16 @@ def recent_days(site: Site, now: datetime, zone: ZoneInfo, count: int) -> tuple[
     return tuple((today - timedelta(days=n), tuple(by_day.get(today - timedelta(days=n), ()))) for n in range(count))
 
 
+def month_key(year: int, month: int) -> str:
+    """A month's path segment, as history pages and monthly reports use it: '2026/03'."""
+    return f"{year:04d}/{month:02d}"
+
+
+def month_label(year: int, month: int) -> str:
+    """A month as readers see it: 'March 2026'."""
+    return f"{MONTHS[month - 1]} {year}"
+
+
 @dataclass(frozen=True)
 class Month:
     """One month of history: its incidents and maintenances, newest first."""
@@ -163,7 +174,7 @@ class Month:
 
     @property
     def key(self) -> str:
-        return f"{self.year:04d}/{self.month:02d}"
+        return month_key(self.year, self.month)
 
 
 def history_months(site: Site, now: datetime, zone: ZoneInfo) -> tuple[Month, ...]:

@@ -14,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 from statistics import mean, median
 from zoneinfo import ZoneInfo
 
-from statusgen.derive import month_range
+from statusgen.derive import month_key, month_label, month_range
 from statusgen.model import Component, Incident, Severity, Site
 from statusgen.obligations import Figures, Obligation, figures
-from statusgen.timestamps import MONTHS
 from statusgen.uptime import Uptime
 
 
@@ -58,7 +57,7 @@ def _local_start(year: int, month: int, zone: ZoneInfo) -> datetime:
 
 def month_period(year: int, month: int, zone: ZoneInfo) -> Period:
     following = (year + 1, 1) if month == 12 else (year, month + 1)
-    return Period(f"{year:04d}/{month:02d}", f"{MONTHS[month - 1]} {year}",
+    return Period(month_key(year, month), month_label(year, month),
                   _local_start(year, month, zone), _local_start(*following, zone))
 
 

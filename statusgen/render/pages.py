@@ -17,6 +17,8 @@ from statusgen.derive import (
     incidents_for_component,
     maintenance_phase,
     maintenances_for_component,
+    month_key,
+    month_label,
     overview,
     worst,
 )
@@ -29,7 +31,6 @@ from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.paging import PER_PAGE, paginate
 from statusgen.render.views import ItemView, views_for_site
 from statusgen.reports import Report, Reports
-from statusgen.timestamps import MONTHS
 from statusgen.uptime import Uptime, day_bounds, percent
 
 
@@ -133,7 +134,7 @@ class PageRenderer:
             views = [self.views[i.slug] for i in incidents]
             shown = views[:budget]
             budget -= len(shown)
-            days.append(RecentDay(day, shown, len(views) - len(shown), f"history/{day.year:04d}/{day.month:02d}/"))
+            days.append(RecentDay(day, shown, len(views) - len(shown), f"history/{month_key(day.year, day.month)}/"))
         return self.page(
             "index.html", "", "status", overview=summary, active=active[:ACTIVE_CARDS], maintenance_now=maintenance_now,
             more_active=more_active[:ACTIVE_LINES], unlisted_active=len(more_active[ACTIVE_LINES:]),
@@ -169,7 +170,7 @@ class PageRenderer:
 
     def _month_of(self, moment: datetime) -> tuple[str, str]:
         local = self.fmt.local(moment)
-        return f"{local.year:04d}/{local.month:02d}", f"{MONTHS[local.month - 1]} {local.year}"
+        return month_key(local.year, local.month), month_label(local.year, local.month)
 
     def _first_update_fact(self, incident: Incident) -> str | None:
         """'12 min after it started', for sites that publish it (``show_first_update``), for every incident alike."""
@@ -210,7 +211,7 @@ class PageRenderer:
             text = "no incidents" if count == 0 else f"{count} incident{'s' if count != 1 else ''}"
             if month.maintenances:
                 text += f", {len(month.maintenances)} maintenance"
-            links.append(MonthLink(month.key, f"{MONTHS[month.month - 1]} {month.year}", text))
+            links.append(MonthLink(month.key, month_label(month.year, month.month), text))
         by_year: dict[int, list[MonthLink]] = defaultdict(list)
         for month, link in zip(months, links, strict=True):
             by_year[month.year].append(link)
