@@ -26,9 +26,14 @@ class Formatter:
         """The date of a moment, in the site's zone: '9 March 2026'."""
         return self.date_text(self.local(moment).date())
 
+    @staticmethod
+    def _clock_text(local: datetime) -> str:
+        """'14:05 UTC' for a moment already in the site's zone."""
+        return f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
+
     def datetime_text(self, moment: datetime) -> str:
         local = self.local(moment)
-        return f"{self.date_text(local.date())}, {local.hour:02d}:{local.minute:02d} {local.tzname()}"
+        return f"{self.date_text(local.date())}, {self._clock_text(local)}"
 
     def time_element(self, moment: datetime, style: str = "datetime") -> Markup:
         """``<time datetime="…Z">2 March 2026, 14:05 UTC</time>``; styles: datetime, date, time.
@@ -38,7 +43,7 @@ class Formatter:
         if style == "date":
             text = self.date_text(local.date())
         elif style == "time":
-            text = f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
+            text = self._clock_text(local)
         elif style == "datetime":
             text = self.datetime_text(moment)
         else:
