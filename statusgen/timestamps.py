@@ -13,7 +13,7 @@ _HAS_OFFSET = re.compile(r"(?:[Zz]|UTC|[+-]\d{2}:?\d{2})$")
 
 def iso_utc(moment: datetime) -> str:
     """Machine form, as front matter, ``datetime=`` attributes and feeds write it: ``2026-03-02T14:05:00Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # always a four-digit year
 
 
 def utc_text(moment: datetime) -> str:

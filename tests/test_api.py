@@ -9,8 +9,11 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from statusgen.build import build
+from statusgen.render.api import json_bytes
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, build_at
 from tests.fixtures_subscribers import MAINTENANCE, OPEN_MAJOR, OPEN_MINOR, POSTMORTEM
 from tests.statuspage_schema import SCHEMAS
@@ -162,3 +165,23 @@ def test_api_is_identical_for_two_builds_of_the_same_moment(make_site: SiteMaker
     first = {p: p.read_bytes() for p in sorted((root / "output/api").rglob("*.json"))}
     assert build_at(root).ok
     assert {p: p.read_bytes() for p in sorted((root / "output/api").rglob("*.json"))} == first
+
+
+#: The API's numbers are counts, percentages, minutes, hours and days. Between 1e-4 and 1e15 both encoders
+#: write a float the same way; beyond, both are valid JSON but the exponent is spelled differently (1e-5, 1e-05).
+API_FLOATS = st.just(0.0) | st.floats(1e-4, 1e15) | st.floats(-1e15, -1e-4)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | API_FLOATS | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_json_files_are_what_the_standard_encoder_writes(value: object) -> None:
+    """orjson writes the API files for speed; the bytes must be those of the documented format, which
+    the standard library defines: sorted keys, two-space indent, UTF-8, and <, >, & escaped."""
+    expected = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    expected = expected.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+    assert json_bytes(value) == expected.encode("utf-8")
+    assert json.loads(json_bytes(value)) == value
