@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
 import logging
 import multiprocessing
@@ -43,6 +44,8 @@ class BuildResult:
     bytes: int = 0
     seconds: float = 0.0
     output: Path | None = None
+    reused: int = 0
+    """Pages unchanged since the previous build, taken from it instead of rendered."""
 
 
 def build_time(environ: dict[str, str] | None = None, clock: datetime | None = None) -> tuple[datetime, Diagnostic | None]:
@@ -117,6 +120,10 @@ class Written:
     paths: list[str]
     pages: list[str]
     bytes: int
+    keys: dict[str, builtins.bytes]
+    """By path, the key of each page that has one (for the next build's reuse)."""
+    reused: int
+    """Pages taken as they were from the previous output instead of rendered."""
 
 
 def write_sections(parts: Iterable[Section], staging: Staging, progress: Progress | None = None, *,
@@ -125,19 +132,23 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     When two processes write, the worker keeps its count in ``count_into`` and the progress line adds ``others``."""
     paths: list[str] = []
     pages: list[str] = []
-    size = 0
+    keys: dict[str, bytes] = {}
+    size = reused = 0
     for part in parts:
         for artifact in part.make():
             size += staging.write(artifact)
             paths.append(artifact.path)
             if artifact.page is not None:
                 pages.append(artifact.page)
+            if artifact.key is not None:
+                keys[artifact.path] = artifact.key
+                reused += artifact.reused
             if len(paths) % 100 == 0:
                 if count_into is not None:
                     count_into.value = len(paths)
                 if progress:
                     progress("writing", len(paths) + (others.value if others is not None else 0), 0)
-    return Written(paths, pages, size)
+    return Written(paths, pages, size, keys, reused)
 
 
 def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None) -> Written:
@@ -148,7 +159,8 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
     counted: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
     mine, theirs = in_two(lambda: write_sections([p for p in parts if p.forked], staging, count_into=counted),
                           lambda: write_sections([p for p in parts if not p.forked], staging, progress, others=counted))
-    return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes)
+    return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes,
+                   mine.keys | theirs.keys, mine.reused + theirs.reused)
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,8 @@ class Prepared:
     theme: Theme
     renderer: PageRenderer
     diagnostics: list[Diagnostic]
+    fingerprints: dict[str, bytes]
+    """See :func:`statusgen.content.fingerprints` (empty without a cache)."""
 
 
 def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime,
@@ -176,7 +190,7 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     renderer = PageRenderer(loaded.site, theme.env, now)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
-    return Prepared(loaded.site, theme, renderer, diagnostics)
+    return Prepared(loaded.site, theme, renderer, diagnostics, loaded.fingerprints)
 
 
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
@@ -203,6 +217,9 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         parallel = len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
     parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=2 if parallel else 1)
     staging = Staging(output)
+    manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
+    if manifest is not None:
+        prepared.renderer.reuse(prepared.fingerprints, manifest.previous(salt, output))
     try:
         written = write_site(parts, staging, parallel=parallel, progress=progress)
         maps = sitemap(site, written.pages)
@@ -212,7 +229,9 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     except BaseException:
         staging.discard()
         raise
+    if manifest is not None:
+        manifest.record(salt, output, written.keys)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)
-    return BuildResult(True, tuple(prepared.diagnostics), len(written.pages) + 1, files, size, seconds, output)
+    return BuildResult(True, tuple(prepared.diagnostics), len(written.pages) + 1, files, size, seconds, output, written.reused)

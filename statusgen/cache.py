@@ -56,6 +56,19 @@ class ValidationCache:
         self._used: dict[bytes, object] = {}
         self._changed = False
         self._loaded = False
+        self._manifests: dict[str, PageManifest] = {}
+
+    @property
+    def salt(self) -> str:
+        """What the current build's inputs other than the content files digest to (set by :meth:`begin`)."""
+        return self._salt
+
+    def pages(self, output: Path) -> PageManifest:
+        """The manifest of the pages built into ``output``: one per output folder, kept beside the validation results."""
+        name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+        if name not in self._manifests:
+            self._manifests[name] = PageManifest(self.path.parent / f"pages-{name}.pickle" if self.path else None)
+        return self._manifests[name]
 
     def begin(self, salt: str) -> None:
         """Start a build whose inputs other than the content files digest to ``salt``."""
@@ -100,16 +113,79 @@ class ValidationCache:
         """Keep exactly the entries this build used (so deleted files drop out), and save them if anything changed."""
         self._changed = self._changed or len(self._used) != len(self._entries)
         self._entries = self._used
-        if self.path is None or not self._changed:
-            return
-        temporary = None
+        if self.path is not None and self._changed:
+            _save(self.path, {"salt": self._salt, "entries": self._entries})
+
+
+def _save(path: Path, value: object) -> None:
+    """Replace ``path`` with ``value`` pickled, at once (never half written); a failure only costs speed."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError) as exc:  # a read-only checkout still builds
+        log.info("could not save the cache in %s: %s", path, exc)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+#: A page's key and its file's inode, size and modification time (ns) when the build that wrote it ended.
+_Entry = tuple[bytes, int, int, int]
+
+
+class PageManifest:
+    """The pages the last build wrote into one output folder: each one's key (see
+    :mod:`statusgen.render.keys`) and its file's identity, so that a file changed or
+    replaced since (by hand, by another build, by a post-processing step) is never reused.
+    ``path`` None keeps it in memory only (``serve``)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._kept: tuple[str, dict[str, _Entry]] | None = None
+
+    def _stored(self) -> tuple[str, dict[str, _Entry]] | None:
+        if self._kept is not None or self.path is None:
+            return self._kept
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".validated-", dir=self.path.parent)
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump({"salt": self._salt, "entries": self._entries}, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
-        except (OSError, pickle.PicklingError) as exc:  # a read-only checkout still builds
-            log.info("could not save the cache in %s: %s", self.path, exc)
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
+            with open(self.path, "rb") as stream:
+                stored = pickle.load(stream)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # like the validation cache: never a reason for a build to fail
+            log.info("ignoring the page manifest in %s: %s", self.path, exc)
+            return None
+        if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], dict)):
+            return None
+        return stored
+
+    def previous(self, salt: str, output: Path) -> dict[str, bytes]:
+        """By output path, the key of each page the last build (salted ``salt``) wrote into ``output``
+        whose file is still the one it wrote; nothing when the salt differs."""
+        stored = self._stored()
+        if stored is None or stored[0] != salt:
+            return {}
+        intact = {}
+        for path, (key, inode, size, modified) in stored[1].items():
+            try:
+                found = os.stat(output / path)
+            except OSError:
+                continue
+            if (found.st_ino, found.st_size, found.st_mtime_ns) == (inode, size, modified):
+                intact[path] = key
+        return intact
+
+    def record(self, salt: str, output: Path, keys: dict[str, bytes]) -> None:
+        """Keep the keys of the pages just written into ``output``, with their files' identities."""
+        entries: dict[str, _Entry] = {}
+        for path, key in keys.items():
+            try:
+                found = os.stat(output / path)
+            except OSError:
+                continue
+            entries[path] = (key, found.st_ino, found.st_size, found.st_mtime_ns)
+        self._kept = (salt, entries)
+        if self.path is not None:
+            _save(self.path, self._kept)

@@ -253,7 +253,8 @@ def report_build(result: BuildResult, output: Path, *, strict: bool) -> int:
     warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
     note = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
     size = f"{result.bytes / 1_048_576:.1f} MB" if result.bytes >= 1_048_576 else f"{result.bytes / 1024:.0f} KB"
-    print(f"Built {result.pages} pages ({result.files} files, {size}) in {result.seconds:.2f}s{note} -> {output}/index.html",
+    kept = f", {result.reused} unchanged" if result.reused else ""
+    print(f"Built {result.pages} pages ({result.files} files, {size}{kept}) in {result.seconds:.2f}s{note} -> {output}/index.html",
           flush=True)
     return EXIT_OK
 

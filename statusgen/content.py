@@ -6,8 +6,9 @@ reads everything and reports every problem before anything is written.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 from typing import cast
@@ -28,6 +29,8 @@ class Loaded:
 
     site: Site | None
     diagnostics: tuple[Diagnostic, ...]
+    fingerprints: dict[str, bytes] = field(default_factory=dict)
+    """With a cache: by source path, a digest of what each incident, window and postmortem was made from."""
 
 
 Validated = tuple[Incident | Maintenance | None, list[Diagnostic]] | tuple[Postmortem | None, list[Diagnostic], dict[str, int]]
@@ -38,10 +41,11 @@ def _validate(source: SourceFile, config: SiteConfig) -> Validated:
 
 
 def validate_all(files: Sequence[SourceFile], config: SiteConfig, cache: ValidationCache | None = None,
-                 progress: Callable[[str, int, int], None] | None = None) -> list[Validated]:
-    """Validate every file, in file order: from ``cache`` when it has the file's text, in two
-    processes when many files are new and forking is safe."""
-    keys = [ValidationCache.key(source) for source in files] if cache else []
+                 progress: Callable[[str, int, int], None] | None = None, keys: Sequence[bytes] = ()) -> list[Validated]:
+    """Validate every file, in file order: from ``cache`` when it has the file's text (``keys``: each
+    file's :meth:`ValidationCache.key`, computed here when not given), in two processes when many files
+    are new and forking is safe."""
+    keys = (keys or [ValidationCache.key(source) for source in files]) if cache else []
     results: list[Validated | None] = [cast(Validated | None, cache.get(key)) for key in keys] if cache else [None] * len(files)
     missing = [n for n, result in enumerate(results) if result is None]
 
@@ -84,9 +88,10 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
     maintenances: list[Maintenance] = []
     postmortems: list[Postmortem] = []
     named_lines: dict[str, dict[str, int]] = {}
+    keys = [ValidationCache.key(source) for source in sources.files] if cache else []
     if cache:
         cache.begin(f"{sources.config.text}\0{base_url}")
-    for source, result in zip(sources.files, validate_all(sources.files, config, cache, progress), strict=True):
+    for source, result in zip(sources.files, validate_all(sources.files, config, cache, progress, keys), strict=True):
         diagnostics += result[1]
         if source.kind is ContentKind.INCIDENT:
             if isinstance(result[0], Incident):
@@ -111,4 +116,16 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         maintenances=tuple(sorted(maintenances, key=lambda m: (m.scheduled_start, m.slug), reverse=True)),
         postmortems=tuple(sorted(postmortems, key=lambda p: (p.published, p.slug), reverse=True)),
     )
-    return Loaded(site, tuple(ordered))
+    return Loaded(site, tuple(ordered), fingerprints(site, dict(zip((f.path for f in sources.files), keys, strict=True))) if keys else {})
+
+
+def fingerprints(site: Site, keys: dict[str, bytes]) -> dict[str, bytes]:
+    """By source path, a digest of what each incident, window and postmortem was made from: its file
+    (``keys``, the cache's key of each file) and, for an incident, the postmortem linked to it from
+    another file. With the code and ``statusgen.toml``, that is everything the object depends on."""
+    made: list[Maintenance | Postmortem] = [*site.maintenances, *site.postmortems]
+    out = {m.path: keys[m.path] for m in made if m.path in keys}
+    for incident in site.incidents:
+        if incident.path in keys:
+            out[incident.path] = hashlib.blake2b(keys[incident.path] + f"\0{incident.postmortem}".encode(), digest_size=20).digest()
+    return out

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from statusgen.render import Artifact
 
@@ -27,8 +27,7 @@ class OutputError(Exception):
 
 def check_path(path: str) -> None:
     """Refuse an escaping path: a bug must never write outside the output."""
-    parts = PurePosixPath(path)
-    if not path or parts.is_absolute() or ".." in parts.parts:
+    if not path or path.startswith("/") or ".." in path.split("/"):
         raise ValueError(f"artifact path {path!r} is not inside the output")
 
 
@@ -77,22 +76,43 @@ class Staging:
         output.parent.mkdir(parents=True, exist_ok=True)
         self.output = output
         self.root = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-        self._made: set[Path] = set()
+        self._root = str(self.root)
+        self._made: set[str] = set()
         self.files = 0
         """Files written by this process (a forked worker's are not counted here)."""
         for leftover in output.parent.glob(f".{output.name}.old-*"):  # an earlier build's, if its removal was cut short
             remove(leftover, large=True)
 
     def write(self, artifact: Artifact) -> int:
-        """Write one artifact; returns its size."""
+        """Write one artifact; returns its size. (Plain strings and ``os``: this runs once per file.)"""
         check_path(artifact.path)
-        target = self.root / artifact.path
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
-        target.write_bytes(artifact.data)
+        target = f"{self._root}/{artifact.path}"
+        folder = target.rpartition("/")[0]
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
         self.files += 1
-        return len(artifact.data)
+        if artifact.reused:
+            return self._reuse(artifact.path, target)
+        with open(target, "wb") as stream:
+            return stream.write(artifact.data)
+
+    def _reuse(self, path: str, target: str) -> int:
+        """Put the current output's file at ``path`` in the new output too: a hard link (no copy, no
+        rendering), or a copy where the file system has none. Files are never changed in place, so the
+        two outputs may share it."""
+        source = f"{self.output}/{path}"
+        try:
+            try:
+                os.link(source, target)
+            except OSError:
+                if not os.path.isfile(source):
+                    raise
+                shutil.copyfile(source, target)
+            return os.stat(target).st_size
+        except OSError as exc:
+            raise OutputError(f"{source} was removed or changed while the site was being built ({exc.strerror}); "
+                              "build again") from exc
 
     def commit(self) -> None:
         (self.root / MARKER).write_text("This directory is written by statusgen build; it is replaced whole on every build.\n")

@@ -73,6 +73,6 @@ def audit_page(renderer: PageRenderer, result: Audit) -> Artifact:
     counts = Counter(d.code for d in result.diagnostics)
     rules = [RuleCount(rule.id, rule.severity.value, rule.summary, counts[rule.id]) for rule in RULES.values() if counts[rule.id]]
     return renderer.page(
-        "internal_communication.html", PAGE, "", listed=False, rows=rows, rules=rules, others=sorted(by_path.items()),
+        "internal_communication.html", PAGE, "", listed=False, live=True, rows=rows, rules=rules, others=sorted(by_path.items()),
         total=len(result.diagnostics), policy=policy, fmt_duration=format_duration,
     )

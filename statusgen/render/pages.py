@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -23,11 +23,12 @@ from statusgen.derive import (
     worst,
 )
 from statusgen.durations import format_duration
-from statusgen.model import Component, Impact, Incident, Severity, Site, Update
+from statusgen.model import Component, Impact, Incident, MaintenancePhase, Severity, Site, Update
 from statusgen.obligations import ObligationState, figures, obligations
 from statusgen.render import Artifact
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
+from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, paginate
 from statusgen.render.views import ItemView, views_for_site
 from statusgen.reports import Report, Reports
@@ -40,6 +41,9 @@ class ActiveItem:
     latest: Update | None
     worst: Impact
 
+
+#: An incident page with one of these says something about the present (a postmortem not yet published).
+_OPEN_OBLIGATIONS = frozenset({ObligationState.ONGOING, ObligationState.PENDING, ObligationState.OVERDUE})
 
 #: Active incidents the overview shows in full, and how many more it lists one line each.
 ACTIVE_CARDS, ACTIVE_LINES = 5, 20
@@ -91,6 +95,8 @@ class PageRenderer:
         self.env = env
         self.now = now
         self.fmt = Formatter(site.config.zone)
+        self.keys: PageKeys | None = None
+        """Set by :meth:`reuse`: pages keep a key, and an unchanged one is not rendered again."""
         self.views = views_for_site(site, now)
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
@@ -98,21 +104,34 @@ class PageRenderer:
         self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
-             **values: Any) -> Artifact:
+             live: bool = False, **values: Any) -> Artifact:
         """Render one template at a page URL path ('' is the root). ``listed``
-        pages go in the sitemap."""
+        pages go in the sitemap. A ``live`` page says what is true at the build time
+        (a current status, an ongoing incident, an overdue postmortem), so it says when
+        that was (``generated``); any other page stays the same from build to build."""
         config = self.site.config
+        path, listed_as = page_file(page), page if listed and not absolute_root else None
+        values["generated"] = self.now if live else None
+        key = None
+        if self.keys is not None:
+            # What the context adds below follows from the page's path and the configuration, which salt the keys.
+            key = self.keys.key(template, f"{path}\0{absolute_root}\0{section}", values)
+            if self.keys.unchanged(path, key):
+                return Artifact(path, b"", listed_as, key, reused=True)
         context = {
             "site": config,
             "root": config.base_path if absolute_root else relative_root(page),
             "canonical": config.base_url + page,
             "section": section,
             "fmt": self.fmt,
-            "now": self.now,
             **values,
         }
         html = self.env.get_template(template).render(context)
-        return Artifact(page_file(page), html.encode("utf-8"), page if listed and not absolute_root else None)
+        return Artifact(path, html.encode("utf-8"), listed_as, key)
+
+    def reuse(self, fingerprints: Mapping[str, bytes], previous: Mapping[str, bytes]) -> None:
+        """Key every page from now on, and reuse those whose key is in ``previous`` (by output path)."""
+        self.keys = PageKeys(self.site, fingerprints, previous, constants=(self.fmt,), shared=self.views.values())
 
     def not_found(self) -> Artifact:
         return self.page("404.html", "404.html", "", absolute_root=True)
@@ -136,7 +155,7 @@ class PageRenderer:
             budget -= len(shown)
             days.append(RecentDay(day, shown, len(views) - len(shown), f"history/{month_key(day.year, day.month)}/"))
         return self.page(
-            "index.html", "", "status", overview=summary, active=active[:ACTIVE_CARDS], maintenance_now=maintenance_now,
+            "index.html", "", "status", live=True, overview=summary, active=active[:ACTIVE_CARDS], maintenance_now=maintenance_now,
             more_active=more_active[:ACTIVE_LINES], unlisted_active=len(more_active[ACTIVE_LINES:]),
             upcoming=[self.views[m.slug] for m in summary.upcoming[:UPCOMING_ROWS]],
             unlisted_upcoming=len(summary.upcoming[UPCOMING_ROWS:]), days=days,
@@ -168,6 +187,10 @@ class PageRenderer:
         bar = self._bars[component.id] = UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
         return bar
 
+    def _open(self, views: Sequence[ItemView]) -> bool:
+        """Whether a list shows anything still going on or to come (an ongoing incident, a maintenance window not over)."""
+        return any(view.end is None or view.end > self.now for view in views)
+
     def _month_of(self, moment: datetime) -> tuple[str, str]:
         local = self.fmt.local(moment)
         return month_key(local.year, local.month), month_label(local.year, local.month)
@@ -185,21 +208,22 @@ class PageRenderer:
         names = self.site.component_names
         for incident in self.site.incidents[share::shares]:
             key, label = self._month_of(incident.started)
+            obligation = self.obligations[incident.slug]
             yield (self.page(
-                "incident.html", f"incidents/{incident.slug}/", "history", view=self.views[incident.slug],
-                updates=list(reversed(incident.updates)), lead_html=incident.lead_html,
+                "incident.html", f"incidents/{incident.slug}/", "history", view=self.views[incident.slug], item=incident,
+                live=not incident.is_resolved or obligation.state in _OPEN_OBLIGATIONS,
                 postmortem=self.site.postmortem(incident.postmortem) if incident.postmortem else None,
                 component_names=names, month_key=key, month_label=label, phase=None,
-                obligation=self.obligations[incident.slug],
-                obligation_text=self.obligations[incident.slug].sentence(self.fmt.moment_date_text),
+                obligation=obligation, obligation_text=obligation.sentence(self.fmt.moment_date_text),
                 first_update=self._first_update_fact(incident),
             ))
         for window in self.site.maintenances[share::shares]:
             key, label = self._month_of(window.scheduled_start)
+            phase = maintenance_phase(window, self.now)
             yield (self.page(
-                "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug],
-                updates=list(reversed(window.updates)), lead_html=window.lead_html, postmortem=None,
-                component_names=names, month_key=key, month_label=label, phase=maintenance_phase(window, self.now),
+                "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug], item=window,
+                live=phase in (MaintenancePhase.UPCOMING, MaintenancePhase.IN_PROGRESS), postmortem=None,
+                component_names=names, month_key=key, month_label=label, phase=phase,
                 obligation=None, obligation_text="", first_update=None,
             ))
 
@@ -215,13 +239,13 @@ class PageRenderer:
         by_year: dict[int, list[MonthLink]] = defaultdict(list)
         for month, link in zip(months, links, strict=True):
             by_year[month.year].append(link)
-        out = [self.page("history_index.html", "history/", "history", years=sorted(by_year.items(), reverse=True))]
+        out = [self.page("history_index.html", "history/", "history", live=True, years=sorted(by_year.items(), reverse=True))]
         for index, (month, link) in enumerate(zip(months, links, strict=True)):
             items = [self.views[i.slug] for i in month.incidents] + [self.views[m.slug] for m in month.maintenances]
             items.sort(key=lambda v: (v.start, v.slug), reverse=True)
             for pager, views in paginate(f"history/{month.key}/", items):
                 out.append(self.page(
-                    "history_month.html", pager.page, "history", label=link.label, views=views, pager=pager,
+                    "history_month.html", pager.page, "history", live=self._open(views), label=link.label, views=views, pager=pager,
                     newer=links[index - 1] if index > 0 else None,
                     older=links[index + 1] if index + 1 < len(links) else None,
                 ))
@@ -236,7 +260,7 @@ class PageRenderer:
             for pager, page_views in paginate(f"components/{component.id}/", views):
                 first = pager.number == 1
                 out.append(self.page(
-                    "component.html", pager.page, "status", component=component, pager=pager,
+                    "component.html", pager.page, "status", live=first or self._open(page_views), component=component, pager=pager,
                     group=groups.get(component.group) if component.group else None, current=self.statuses[component.id],
                     views=page_views, windows=windows if first else [], bar=self.uptime_bar(component) if first else None,
                     bar_days=self.site.config.uptime.days,
@@ -272,9 +296,13 @@ class PageRenderer:
             years[self.fmt.local(row.incident.started).year].append(row)
         total = figures(rows)
         per_year = [(year, figures(items)) for year, items in sorted(years.items(), reverse=True)]
+        # The figures (which count what is overdue now) are on the first page only, so later pages change
+        # only when one of their own rows does.
         return [self.page(
-            "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager, total=total, per_year=per_year,
-            views=self.views, policy=self.site.config.postmortem_policy, states=ObligationState,
+            "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager,
+            live=pager.number == 1 or any(row.state in _OPEN_OBLIGATIONS for row in page_rows),
+            total=total if pager.number == 1 else None, per_year=per_year if pager.number == 1 else [],
+            views={row.incident.slug: self.views[row.incident.slug] for row in page_rows}, policy=self.site.config.postmortem_policy, states=ObligationState,
             names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
         ) for pager, page_rows in paginate("publication/", rows)]
 
@@ -282,11 +310,12 @@ class PageRenderer:
         reports = Reports(self.site, self.now, self.obligations, self.uptime)
         years = [reports.year(year) for year in reports.years()]
         months = [reports.month(year, month) for year, month in reports.months()]
-        out = [self.page("reports_index.html", "reports/", "reports", years=years, months=months)]
+        out = [self.page("reports_index.html", "reports/", "reports", live=True, years=years, months=months)]
         for report in years + months:
-            out.append(self.page("report.html", f"reports/{report.period.key}/", "reports", report=report,
-                                 charts=self._charts(report), views=self.views, duration=_duration, percent=percent,
-                                 list_limit=PER_PAGE))
+            listed = report.incidents if not report.months and len(report.incidents) <= PER_PAGE else ()
+            out.append(self.page("report.html", f"reports/{report.period.key}/", "reports", live=report.period.end > self.now,
+                                 report=report, charts=self._charts(report), views={i.slug: self.views[i.slug] for i in listed},
+                                 duration=_duration, percent=percent, list_limit=PER_PAGE))
         return out
 
     def _charts(self, report: Report) -> dict[str, Any]:

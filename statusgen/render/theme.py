@@ -27,6 +27,8 @@ class Theme:
     env: jinja2.Environment
     static: tuple[tuple[str, bytes], ...]
     """(fingerprinted name, bytes): written under ``assets/``; templates name them with ``asset()``."""
+    digest: str = ""
+    """Of every template's source and every static file: what a page's look depends on besides its values."""
 
 
 def _usable(folder: Path) -> bool:
@@ -64,7 +66,10 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled and _usable(compiled) else None,
     )
     problems: list[Diagnostic] = []
+    digest = hashlib.blake2b(digest_size=16)
     for template_name in env.list_templates():
+        digest.update(f"{template_name}\0".encode())
+        digest.update(env.loader.get_source(env, template_name)[0].encode() if env.loader else b"")
         try:
             env.get_template(template_name)
         except jinja2.TemplateSyntaxError as exc:
@@ -80,6 +85,8 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     if problems:
         return None, problems
     fingerprinted = {name: fingerprint(name, data) for name, data in static.items()}
+    for name in sorted(fingerprinted):
+        digest.update(f"{fingerprinted[name]}\0".encode())
 
     def asset(name: str) -> str:
         """``assets/style.3f9a0c21d4.css``: the URL path of a static file, under its content hash."""
@@ -94,7 +101,7 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
 
     env.globals["asset"] = asset
     env.globals["data_uri"] = data_uri
-    return Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items()))), []
+    return Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), digest.hexdigest()), []
 
 
 def fingerprint(name: str, data: bytes) -> str:

@@ -1,0 +1,87 @@
+"""Page keys: a digest of everything a page is rendered from, so an unchanged page can be reused.
+
+A page is a pure function of its template, its URL path and the values passed to
+it, given statusgen's code, the theme and ``statusgen.toml`` (which the manifest
+that stores the keys is salted with). The key is a digest of the values, pickled:
+pickling covers every field of every object reached, so no dependency can be
+forgotten. Two things keep it cheap. Incidents, maintenance windows and
+postmortems stand in the pickle as the digest of the file they were validated
+from (their *fingerprint*), instead of their full text; and the configuration and
+formatter, already covered by the salt, stand in as a name. A value that cannot
+be pickled gives no key: that page is always rendered.
+
+Pickling is deterministic for the same values built the same way; when two
+equal values happen to be built differently the keys differ and the page is
+rendered again, which costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import io
+import logging
+import pickle
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from statusgen.model import Incident, Maintenance, Postmortem, Site
+
+log = logging.getLogger(__name__)
+
+
+def _same_as(fingerprint: bytes) -> bytes:
+    """What a known object is replaced with in a key's pickle (never unpickled)."""
+    return fingerprint
+
+
+class PageKeys:
+    """Computes page keys for one build, and knows the keys of the previous build's pages that are still intact."""
+
+    def __init__(self, site: Site, fingerprints: Mapping[str, bytes], previous: Mapping[str, bytes], *,
+                 constants: tuple[object, ...] = (), shared: Iterable[object] = ()) -> None:
+        """``fingerprints``: by source path, a digest of each content file's text (see :func:`content.fingerprints`);
+        ``previous``: by output path, the key of each page of the last build that can be reused as it is;
+        ``constants``: objects fixed for the whole build by what salts the manifest (the formatter);
+        ``shared``: values that many pages show (each item's view), digested once and then stood in for by it."""
+        self.previous = previous
+        # Ids are safe keys: the site and the renderer keep every one of these objects alive for the whole build.
+        self._known: dict[int, bytes] = {id(site.config): b"config"}
+        for n, constant in enumerate(constants):
+            self._known[id(constant)] = b"constant %d" % n
+        items: list[Incident | Maintenance | Postmortem] = [*site.incidents, *site.maintenances, *site.postmortems]
+        for item in items:
+            fingerprint = fingerprints.get(item.path)
+            if fingerprint is not None:
+                self._known[id(item)] = fingerprint
+        self._shared = {id(value): value for value in shared}
+        # Only these types are looked up, in C, by the pickler: cheaper than a hook called for every object.
+        self._dispatch = {**copyreg.dispatch_table, type(site.config): self._reduce, Incident: self._reduce,
+                          Maintenance: self._reduce, Postmortem: self._reduce,
+                          **{type(value): self._reduce for value in (*constants, *self._shared.values())}}
+
+    def _reduce(self, obj: Any) -> Any:
+        fingerprint = self._known.get(id(obj))
+        if fingerprint is None and id(obj) in self._shared:
+            fingerprint = self._known[id(obj)] = self._digest(obj.__reduce_ex__(5))
+        # Anything else of these types (a copy with a field changed) is pickled in full.
+        return (_same_as, (fingerprint,)) if fingerprint is not None else obj.__reduce_ex__(5)
+
+    def _digest(self, value: object) -> bytes:
+        stream = io.BytesIO()
+        pickler = pickle.Pickler(stream, protocol=5)
+        pickler.dispatch_table = self._dispatch
+        pickler.dump(value)
+        return hashlib.blake2b(stream.getbuffer(), digest_size=20).digest()
+
+    def key(self, template: str, path: str, values: Mapping[str, Any]) -> bytes | None:
+        """The key of the page written at ``path`` from ``template`` and ``values``; None when it cannot be made."""
+        try:
+            return self._digest((template, path, values))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            log.debug("no key for %s: %s", path, exc)
+            return None
+
+    def unchanged(self, path: str, key: bytes | None) -> bool:
+        """Whether the previous build wrote ``path`` from the same values, and that file is still there as it wrote it."""
+        return key is not None and self.previous.get(path) == key

@@ -1,0 +1,165 @@
+"""A rebuild takes the pages whose inputs did not change from the previous output
+instead of rendering them again, and still writes exactly what a full build writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import NOW, write_corpus
+from statusgen.build import build, prepare
+from statusgen.cache import CACHE_DIR, FILE, ValidationCache
+from statusgen.render.keys import PageKeys
+from statusgen.write import Staging
+from tests.test_cache_parallel import same_tree
+
+LATER = NOW + timedelta(hours=1)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "site", 60)
+
+
+def cache_of(site: Path) -> ValidationCache:
+    """The cache as a new process finds it on disk."""
+    return ValidationCache(site / CACHE_DIR / FILE)
+
+
+def record_reuse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    taken: list[str] = []
+    real = Staging._reuse
+
+    def recording(self: Staging, path: str, target: str) -> int:
+        taken.append(path)
+        return real(self, path, target)
+
+    monkeypatch.setattr(Staging, "_reuse", recording)
+    return taken
+
+
+def test_a_rebuild_an_hour_later_reuses_unchanged_pages_and_writes_what_a_full_build_writes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    untouched = sorted((site / "content/incidents").glob("*-incident-*.md"))[10]
+    inode = (out / f"incidents/{untouched.stem}/index.html").stat().st_ino
+
+    taken = record_reuse(monkeypatch)
+    again = build(site, out, now=LATER, cache=cache_of(site), parallel=False)
+    full = build(site, tmp_path / "full", now=LATER)  # no cache: everything rendered
+    assert again.ok and full.ok
+    assert same_tree(out, tmp_path / "full")
+
+    assert again.reused == len(taken) > again.pages * 0.7
+    assert f"incidents/{edited.stem}/index.html" not in taken
+    assert "A sentence added later." in (out / f"incidents/{edited.stem}/index.html").read_text()
+    assert "index.html" not in taken  # the overview says what is true now: rendered at every new time
+    assert (out / f"incidents/{untouched.stem}/index.html").stat().st_ino == inode  # the same file, linked
+
+
+def test_two_processes_reuse_the_same_pages(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=True).ok
+    again = build(site, out, now=LATER, cache=cache_of(site), parallel=True)
+    assert build(site, tmp_path / "full", now=LATER, parallel=False).ok
+    assert again.ok and again.reused > again.pages * 0.7
+    assert same_tree(out, tmp_path / "full")
+
+
+def test_a_page_changed_in_the_output_since_is_rendered_again(site: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site)).ok
+    page = out / "postmortems/index.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"<h1>", b"<h1>Edited by hand "))
+    (out / "404.html").unlink()
+    taken = record_reuse(monkeypatch)
+    again = build(site, out, now=NOW, cache=cache_of(site), parallel=False)
+    assert again.ok and taken
+    assert "postmortems/index.html" not in taken and "404.html" not in taken
+    assert page.read_bytes() == original and (out / "404.html").is_file()
+
+
+def test_a_theme_change_reuses_nothing(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site)).ok
+    assert build(site, out, now=NOW, cache=cache_of(site)).reused > 0
+    override = site / "themes/default/templates/brand.html"
+    override.parent.mkdir(parents=True)
+    override.write_text('<span class="brand-name">Our brand</span>\n')
+    again = build(site, out, now=NOW, cache=cache_of(site))
+    assert again.ok and again.reused == 0
+    assert "Our brand" in (out / "postmortems/index.html").read_text()
+
+
+def test_without_a_cache_nothing_is_kept_or_reused(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW).ok
+    assert build(site, out, now=NOW).reused == 0
+    assert not (site / CACHE_DIR).exists()
+
+
+def test_serve_keeps_its_page_keys_in_memory(site: Path, tmp_path: Path) -> None:
+    cache = ValidationCache()  # as serve and --watch hold it
+    assert build(site, tmp_path / "out", now=NOW, cache=cache, parallel=False).ok
+    assert build(site, tmp_path / "out", now=NOW, cache=cache, parallel=False).reused > 0
+    assert not (site / CACHE_DIR).exists()
+
+
+def text_of(out: Path, page: str) -> str:
+    return (out / page).read_text()
+
+
+def test_only_pages_that_depend_on_the_time_say_when_they_were_generated(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW).ok
+    prepared = prepare(site, now=NOW)
+    assert not isinstance(prepared, list)
+    resolved = next(i for i in prepared.site.incidents
+                    if i.is_resolved and prepared.renderer.obligations[i.slug].state.value in ("published", "not_required"))
+    ongoing = next(i for i in prepared.site.incidents if not i.is_resolved)
+    assert "Page generated" in text_of(out, "index.html")
+    assert "Page generated" in text_of(out, f"incidents/{ongoing.slug}/index.html")
+    assert "Page generated" in text_of(out, "publication/index.html")
+    assert "Page generated" not in text_of(out, f"incidents/{resolved.slug}/index.html")
+    assert "Page generated" not in text_of(out, "postmortems/index.html")
+    assert "Times are shown in" in text_of(out, f"incidents/{resolved.slug}/index.html")
+
+
+def test_a_key_changes_with_any_value_and_only_with_them(site: Path) -> None:
+    prepared = prepare(site, now=NOW, cache=cache_of(site))
+    assert not isinstance(prepared, list)
+    incident = prepared.site.incidents[0]
+    view = prepared.renderer.views[incident.slug]
+
+    def keys() -> PageKeys:
+        return PageKeys(prepared.site, prepared.fingerprints, {}, shared=prepared.renderer.views.values())
+
+    first = keys().key("incident.html", "p", {"item": incident, "view": view})
+    assert first is not None
+    assert keys().key("incident.html", "p", {"item": incident, "view": view}) == first  # another build's keys
+    # A copy of a known object, or of a shared view, with one field changed is not mistaken for it.
+    assert keys().key("incident.html", "p", {"item": dataclasses.replace(incident, title="Other"), "view": view}) != first
+    assert keys().key("incident.html", "p", {"item": incident, "view": dataclasses.replace(view, duration="1 min")}) != first
+    assert keys().key("incident.html", "q", {"item": incident, "view": view}) != first
+    assert keys().key("incident.html", "p", {"item": incident, "view": view, "cannot": lambda: 1}) is None
+
+
+def test_the_fingerprint_of_an_incident_follows_its_file(site: Path) -> None:
+    before = prepare(site, now=NOW, cache=cache_of(site))
+    assert not isinstance(before, list)
+    edited = before.site.incidents[5]
+    (site / edited.path).write_text((site / edited.path).read_text() + "\nMore.\n")
+    after = prepare(site, now=NOW, cache=cache_of(site))
+    assert not isinstance(after, list)
+    changed = {path for path in before.fingerprints if before.fingerprints[path] != after.fingerprints.get(path)}
+    assert changed == {edited.path}
+    assert os.path.isfile(site / edited.path)
