@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from statusgen.build import build
-from statusgen.render.api import json_bytes
+from statusgen.render.api import json_bytes, json_bytes_streamed
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, build_at
 from tests.fixtures_subscribers import MAINTENANCE, OPEN_MAJOR, OPEN_MINOR, POSTMORTEM
 from tests.statuspage_schema import SCHEMAS
@@ -185,3 +185,11 @@ def test_json_files_are_what_the_standard_encoder_writes(value: object) -> None:
     expected = expected.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
     assert json_bytes(value) == expected.encode("utf-8")
     assert json.loads(json_bytes(value)) == value
+
+
+@given(st.dictionaries(st.text(), JSON_VALUES, max_size=4), st.dictionaries(st.text(), st.lists(JSON_VALUES, max_size=4), max_size=3))
+def test_streamed_json_is_the_same_file(document: dict[str, object], lists: dict[str, list[object]]) -> None:
+    """The long lists of incidents.json and postmortems.json are encoded one item at a time to save memory;
+    the file must be what encoding the whole document at once writes, whatever the keys, values and nesting."""
+    document = {key: value for key, value in document.items() if key not in lists}
+    assert json_bytes_streamed(document, {key: iter(items) for key, items in lists.items()}) == json_bytes({**document, **lists})

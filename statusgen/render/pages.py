@@ -227,7 +227,7 @@ class PageRenderer:
                 obligation=None, obligation_text="", first_update=None,
             ))
 
-    def history(self) -> list[Artifact]:
+    def history(self) -> Iterator[Artifact]:
         months = history_months(self.site, self.now, self.site.config.zone)
         links = []
         for month in months:
@@ -239,56 +239,49 @@ class PageRenderer:
         by_year: dict[int, list[MonthLink]] = defaultdict(list)
         for month, link in zip(months, links, strict=True):
             by_year[month.year].append(link)
-        out = [self.page("history_index.html", "history/", "history", live=True, years=sorted(by_year.items(), reverse=True))]
+        yield self.page("history_index.html", "history/", "history", live=True, years=sorted(by_year.items(), reverse=True))
         for index, (month, link) in enumerate(zip(months, links, strict=True)):
             items = [self.views[i.slug] for i in month.incidents] + [self.views[m.slug] for m in month.maintenances]
             items.sort(key=lambda v: (v.start, v.slug), reverse=True)
             for pager, views in paginate(f"history/{month.key}/", items):
-                out.append(self.page(
+                yield self.page(
                     "history_month.html", pager.page, "history", live=self._open(views), label=link.label, views=views, pager=pager,
                     newer=links[index - 1] if index > 0 else None,
                     older=links[index + 1] if index + 1 < len(links) else None,
-                ))
-        return out
+                )
 
-    def components(self) -> list[Artifact]:
+    def components(self) -> Iterator[Artifact]:
         groups = {g.id: g for g in self.site.config.groups}
-        out = []
         for component in self.site.config.components:
             views = [self.views[i.slug] for i in incidents_for_component(self.site, component.id)]
             windows = [self.views[m.slug] for m in maintenances_for_component(self.site, component.id)]
             for pager, page_views in paginate(f"components/{component.id}/", views):
                 first = pager.number == 1
-                out.append(self.page(
+                yield self.page(
                     "component.html", pager.page, "status", live=first or self._open(page_views), component=component, pager=pager,
                     group=groups.get(component.group) if component.group else None, current=self.statuses[component.id],
                     views=page_views, windows=windows if first else [], bar=self.uptime_bar(component) if first else None,
                     bar_days=self.site.config.uptime.days,
-                ))
-        return out
+                )
 
-    def postmortems(self) -> list[Artifact]:
+    def postmortems(self) -> Iterator[Artifact]:
         names = self.site.component_names
         entries: list[dict[str, Any]] = []
-        out = []
         for postmortem in self.site.postmortems:
             incidents: list[Incident] = [i for slug in postmortem.incidents if (i := self.site.incident(slug))]
             severity: Severity | None = min((i.severity for i in incidents), key=lambda s: s.value, default=None)
             components = sorted({names[c] for i in incidents for c in i.affected()})
             year = self.fmt.local(postmortem.published).year
             entries.append({"postmortem": postmortem, "incidents": incidents, "severity": severity, "components": components, "year": year})
-            out.append(self.page("postmortem.html", f"postmortems/{postmortem.slug}/", "postmortems",
-                                 postmortem=postmortem, incidents=incidents))
-        archive = []
+            yield self.page("postmortem.html", f"postmortems/{postmortem.slug}/", "postmortems",
+                            postmortem=postmortem, incidents=incidents)
         for pager, page_entries in paginate("postmortems/", entries):  # newest first, so each page's years run down
             by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
             for entry in page_entries:
                 by_year[entry["year"]].append(entry)
-            archive.append(self.page("postmortems.html", pager.page, "postmortems", pager=pager,
-                                     years=sorted(by_year.items(), reverse=True)))
-        return archive + out
+            yield self.page("postmortems.html", pager.page, "postmortems", pager=pager, years=sorted(by_year.items(), reverse=True))
 
-    def publication(self) -> list[Artifact]:
+    def publication(self) -> Iterator[Artifact]:
         """The publication index: every incident the policy requires a postmortem for."""
         rows = [o for o in self.obligations.values() if o.required]
         years: dict[int, list[Any]] = defaultdict(list)
@@ -298,13 +291,13 @@ class PageRenderer:
         per_year = [(year, figures(items)) for year, items in sorted(years.items(), reverse=True)]
         # The figures (which count what is overdue now) are on the first page only, so later pages change
         # only when one of their own rows does.
-        return [self.page(
+        return (self.page(
             "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager,
             live=pager.number == 1 or any(row.state in _OPEN_OBLIGATIONS for row in page_rows),
             total=total if pager.number == 1 else None, per_year=per_year if pager.number == 1 else [],
             views={row.incident.slug: self.views[row.incident.slug] for row in page_rows}, policy=self.site.config.postmortem_policy, states=ObligationState,
             names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
-        ) for pager, page_rows in paginate("publication/", rows)]
+        ) for pager, page_rows in paginate("publication/", rows))
 
     def reports(self) -> list[Artifact]:
         reports = Reports(self.site, self.now, self.obligations, self.uptime)
