@@ -19,7 +19,7 @@ from statusgen.check import policy_findings
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.model import Site
-from statusgen.parallel import PARALLEL_FROM, can_fork, in_two
+from statusgen.parallel import PARALLEL_FROM, can_fork, in_two, release_free_memory
 from statusgen.render import Artifact
 from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
@@ -88,6 +88,11 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
     The incident pages, most of the work, come in ``shares`` sections of equal size."""
     parts = [
         Section("overview", lambda: [renderer.overview()]),
+        # The API and feeds take the most memory at once: first, before the pages both processes
+        # touch have been copied, and so that what they freed is given back before the worker grows.
+        Section("feeds", lambda: feeds(site, now)),
+        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now),
+                                postmortems_api(site, now, renderer.obligations)]),
         *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares), forked=n == 1)
           for n in range(shares)),
         Section("history", renderer.history, forked=True),
@@ -98,9 +103,6 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("site files", lambda: [
             renderer.not_found(), robots(site), nojekyll(), headers(site), *assets(theme.static),
             maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]),
-        Section("feeds", lambda: feeds(site, now)),
-        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now),
-                                postmortems_api(site, now, renderer.obligations)]),
     ]
     if internal:  # the audit's rules are only compiled when asked for
         def internal_report() -> list[Artifact]:
@@ -135,6 +137,7 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     keys: dict[str, bytes] = {}
     size = reused = 0
     for part in parts:
+        release_free_memory()  # what the section before freed: a forked worker would copy those pages as it reused them
         for artifact in part.make():
             size += staging.write(artifact)
             paths.append(artifact.path)

@@ -6,6 +6,7 @@ reads everything and reports every problem before anything is written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from statusgen.config import SiteConfig, load_config
 from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
-from statusgen.parallel import PARALLEL_FROM, can_fork, in_two
+from statusgen.parallel import PARALLEL_FROM, can_fork, in_two_parts
 from statusgen.sources import ContentKind, SourceFile, read_sources
 from statusgen.validate import validate_incident, validate_postmortem
 
@@ -32,6 +33,9 @@ class Loaded:
     fingerprints: dict[str, bytes] = field(default_factory=dict)
     """With a cache: by source path, a digest of what each incident, window and postmortem was made from."""
 
+
+#: Files the forked worker validates before it sends what it made back.
+_PART = 500
 
 Validated = tuple[Incident | Maintenance | None, list[Diagnostic]] | tuple[Postmortem | None, list[Diagnostic], dict[str, int]]
 
@@ -59,7 +63,10 @@ def validate_all(files: Sequence[SourceFile], config: SiteConfig, cache: Validat
         return out
 
     if len(missing) >= PARALLEL_FROM and can_fork():
-        mine, theirs = in_two(lambda: validate(missing[1::2]), lambda: validate(missing[0::2], report_as=2))
+        share = missing[1::2]  # the worker's, in parts, so that it does not hold all it made until the end
+        parts = [functools.partial(validate, share[start:start + _PART]) for start in range(0, len(share), _PART)]
+        mine, made_there = in_two_parts(parts, lambda: validate(missing[0::2], report_as=2))
+        theirs = [result for part in made_there for result in part]
         made = [result for pair in zip_longest(mine, theirs) for result in pair if result is not None]
     else:
         made = validate(missing, report_as=1)
