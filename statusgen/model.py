@@ -6,7 +6,7 @@ validator reported why it could not be built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import cached_property
@@ -189,6 +189,16 @@ class Incident:
     """Each front-matter field's line, for diagnostics about the incident as a whole."""
     markers: tuple[Marker, ...] = ()
     """Audit suppressions written in the body."""
+    touched: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """See :meth:`affected`; made once, since every list of a component's incidents asks each incident."""
+
+    def __post_init__(self) -> None:
+        seen: dict[str, None] = {}
+        for interval in self.intervals:
+            seen.setdefault(interval.component, None)
+        for component, _ in self.components:
+            seen.setdefault(component, None)
+        object.__setattr__(self, "touched", tuple(seen))
 
     def line_of(self, field: str) -> int:
         """The line of a front-matter field (1 when the field is absent)."""
@@ -200,12 +210,7 @@ class Incident:
 
     def affected(self) -> tuple[str, ...]:
         """Every component the incident touched, in first-touched order."""
-        seen: dict[str, None] = {}
-        for interval in self.intervals:
-            seen.setdefault(interval.component, None)
-        for component, _ in self.components:
-            seen.setdefault(component, None)
-        return tuple(seen)
+        return self.touched
 
     def peak_impact(self, component: str) -> Impact:
         """The worst impact the incident had on one component."""
