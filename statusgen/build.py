@@ -28,7 +28,7 @@ from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import Theme, load_theme
-from statusgen.write import Staging, check_unique
+from statusgen.write import Staging, check_unique, spare_of
 
 log = logging.getLogger(__name__)
 
@@ -219,21 +219,26 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     if parallel is None:
         parallel = len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
     parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=2 if parallel else 1)
-    staging = Staging(output)
     manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
-    if manifest is not None:
-        prepared.renderer.reuse(prepared.fingerprints, manifest.previous(salt, output))
+    if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
+        reusable = manifest.previous(salt, output, spare_of(output))
+        staging = Staging(output, spare=reusable.spare, keep=True)
+        prepared.renderer.reuse(prepared.fingerprints, reusable.keys(spare=staging.spare is not None))
+    else:
+        staging = Staging(output)
     try:
         written = write_site(parts, staging, parallel=parallel, progress=progress)
         maps = sitemap(site, written.pages)
         size = written.bytes + sum(staging.write(artifact) for artifact in maps)
-        check_unique([*written.paths, *(artifact.path for artifact in maps)])
+        paths = [*written.paths, *(artifact.path for artifact in maps)]
+        check_unique(paths)
+        staging.prune(paths)
         staging.commit()
     except BaseException:
         staging.discard()
         raise
     if manifest is not None:
-        manifest.record(salt, output, written.keys)
+        manifest.record(salt, output, written.keys, spare=True)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)

@@ -23,11 +23,13 @@ import os
 import pickle
 import sys
 import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 from statusgen.sources import SourceFile
+from statusgen.write import MARKER
 
 log = logging.getLogger(__name__)
 
@@ -136,56 +138,118 @@ def _save(path: Path, value: object) -> None:
 _Entry = tuple[bytes, int, int, int]
 
 
+def identity(path: str) -> tuple[int, int, int] | None:
+    """A file's inode, size and modification time (ns); None when it is not there."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What one build wrote into an output folder: each page's key and file identity.
+    ``marker`` is the identity of that build's marker file, written new by every build: a folder whose
+    marker is another is another build's, and nothing recorded here is true of it."""
+
+    salt: str
+    marker: tuple[int, int, int]
+    pages: dict[str, _Entry]
+
+    def intact(self, folder: Path, salt: str) -> dict[str, tuple[bytes, int]]:
+        """By path, the key and size of each page still in ``folder`` as this build wrote it; none when salted otherwise."""
+        if salt != self.salt:
+            return {}
+        root, kept = str(folder), {}
+        for path, (key, inode, size, modified) in self.pages.items():
+            if identity(f"{root}/{path}") == (inode, size, modified):
+                kept[path] = (key, size)
+        return kept
+
+
+@dataclass(frozen=True)
+class Spare:
+    """The output before the current one, kept beside it (see :func:`statusgen.write.spare_of`) so that the next
+    build updates it into the new output instead of writing every file and folder again."""
+
+    path: Path
+    intact: dict[str, tuple[bytes, int]]
+    """By path, the key and size of each page still as the build that wrote it left it."""
+
+
+@dataclass(frozen=True)
+class Reusable:
+    """What a build may take from the last two builds into one output folder instead of rendering it."""
+
+    current: dict[str, bytes]
+    """By path, the key of each page intact in the output."""
+    spare: Spare | None
+
+    def keys(self, *, spare: bool) -> dict[str, tuple[bytes, ...]]:
+        """By path, the keys of the pages that can be reused: from the output, and from the spare if it was taken."""
+        keys: dict[str, tuple[bytes, ...]] = {path: (key,) for path, key in self.current.items()}
+        if spare and self.spare is not None:
+            for path, (key, _) in self.spare.intact.items():
+                keys[path] = (*keys.get(path, ()), key)
+        return keys
+
+
 class PageManifest:
-    """The pages the last build wrote into one output folder: each one's key (see
-    :mod:`statusgen.render.keys`) and its file's identity, so that a file changed or
-    replaced since (by hand, by another build, by a post-processing step) is never reused.
+    """The pages the last two builds wrote into one output folder, the current output and its spare
+    (see :mod:`statusgen.render.keys`): each one's key and its file's identity, so that a file changed
+    or replaced since (by hand, by another build, by a post-processing step) is never reused.
     ``path`` None keeps it in memory only (``serve``)."""
+
+    VERSION = 2
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._kept: tuple[str, dict[str, _Entry]] | None = None
+        self._kept: dict[str, _Record | None] | None = None
 
-    def _stored(self) -> tuple[str, dict[str, _Entry]] | None:
+    def _stored(self) -> dict[str, _Record | None]:
         if self._kept is not None or self.path is None:
-            return self._kept
+            return self._kept or {}
         try:
             with open(self.path, "rb") as stream:
                 stored = pickle.load(stream)
         except FileNotFoundError:
-            return None
+            return {}
         except Exception as exc:  # like the validation cache: never a reason for a build to fail
             log.info("ignoring the page manifest in %s: %s", self.path, exc)
-            return None
-        if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], dict)):
-            return None
-        return stored
-
-    def previous(self, salt: str, output: Path) -> dict[str, bytes]:
-        """By output path, the key of each page the last build (salted ``salt``) wrote into ``output``
-        whose file is still the one it wrote; nothing when the salt differs."""
-        stored = self._stored()
-        if stored is None or stored[0] != salt:
             return {}
-        intact = {}
-        for path, (key, inode, size, modified) in stored[1].items():
-            try:
-                found = os.stat(output / path)
-            except OSError:
-                continue
-            if (found.st_ino, found.st_size, found.st_mtime_ns) == (inode, size, modified):
-                intact[path] = key
-        return intact
+        if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.VERSION and isinstance(stored[1], dict)):
+            return {}
+        records: dict[str, _Record | None] = stored[1]
+        return records
 
-    def record(self, salt: str, output: Path, keys: dict[str, bytes]) -> None:
-        """Keep the keys of the pages just written into ``output``, with their files' identities."""
-        entries: dict[str, _Entry] = {}
+    def previous(self, salt: str, output: Path, spare: Path) -> Reusable:
+        """What the build salted ``salt`` may reuse from ``output`` and from its ``spare``
+        (pages only from a build salted the same; the spare's folders whatever its salt)."""
+        stored = self._stored()
+        current, before = stored.get("current"), stored.get("spare")
+        keys: dict[str, bytes] = {}
+        if current is not None and identity(f"{output}/{MARKER}") == current.marker:
+            keys = {path: key for path, (key, _) in current.intact(output, salt).items()}
+        marker = identity(f"{spare}/{MARKER}")
+        if marker is None:  # no spare, or not a build's output
+            return Reusable(keys, None)
+        if before is None or marker != before.marker:  # one this manifest did not record: its folders still serve
+            return Reusable(keys, Spare(spare, {}))
+        return Reusable(keys, Spare(spare, before.intact(spare, salt)))
+
+    def record(self, salt: str, output: Path, keys: dict[str, bytes], *, spare: bool) -> None:
+        """Keep the keys of the pages just written into ``output``, with their files' identities;
+        the record of the output before it is kept too when it became the ``spare``."""
+        marker = identity(f"{output}/{MARKER}")
+        if marker is None:
+            return
+        root, pages = str(output), {}
         for path, key in keys.items():
-            try:
-                found = os.stat(output / path)
-            except OSError:
-                continue
-            entries[path] = (key, found.st_ino, found.st_size, found.st_mtime_ns)
-        self._kept = (salt, entries)
+            found = identity(f"{root}/{path}")
+            if found is not None:
+                pages[path] = (key, *found)
+        before = self._stored().get("current") if spare else None
+        self._kept = {"current": _Record(salt, marker, pages), "spare": before}
         if self.path is not None:
-            _save(self.path, self._kept)
+            _save(self.path, (self.VERSION, self._kept))

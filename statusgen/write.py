@@ -1,21 +1,28 @@
 """Stage 6: the only code that touches the output directory.
 
-The build is written into a fresh directory beside the output, then swapped
-in, so a reader (or a deploy step) never sees half a site, and a failed
-build leaves the previous output exactly as it was.
+The build is written into a directory beside the output, then swapped in, so
+a reader (or a deploy step) never sees half a site, and a failed build leaves
+the previous output exactly as it was. That directory is a fresh one, or, for
+a build with a cache, the output before the previous one (the *spare*),
+updated in place into the new output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from statusgen.render import Artifact
+
+if TYPE_CHECKING:
+    from statusgen.cache import Spare
 
 #: Written into every output; we only ever replace a directory that has it.
 MARKER = ".statusgen"
@@ -65,17 +72,34 @@ def remove(tree: Path, *, large: bool) -> None:
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-class Staging:
-    """A fresh directory beside the output that artifacts are written into as
-    they are rendered (so a build never holds the whole site in memory), then
-    swapped in whole by :meth:`commit`; :meth:`discard` leaves the output as it was.
-    Forked workers write into the same directory, each its own files."""
+def spare_of(output: Path) -> Path:
+    """Where the output before the current one is kept, when a build keeps it (see :class:`Staging`)."""
+    return output.parent / f".{output.name}.spare"
 
-    def __init__(self, output: Path) -> None:
+
+class Staging:
+    """A directory beside the output that artifacts are written into as they are rendered (so a build
+    never holds the whole site in memory), then swapped in whole by :meth:`commit`; :meth:`discard`
+    leaves the output as it was. Forked workers write into the same directory, each its own files.
+
+    The directory is a fresh one, or, given a ``spare``, the output before the current one, updated in
+    place: its folders are already there (creating 12,000 of them is a large part of a build on some
+    file systems), its pages that are still right stay, every other file is replaced, and :meth:`prune`
+    removes what this build does not write. With ``keep``, the replaced output becomes the next spare."""
+
+    def __init__(self, output: Path, *, spare: Spare | None = None, keep: bool = False) -> None:
         ensure_replaceable(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         self.output = output
+        self.keep = keep
         self.root = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+        self.spare = spare
+        """The spare this build updates, None when it writes a fresh directory."""
+        if spare is not None:
+            try:
+                os.replace(spare.path, self.root)  # onto the empty new folder: the spare is taken whole or not at all
+            except OSError:
+                self.spare = None
         self._root = str(self.root)
         self._made: set[str] = set()
         self.files = 0
@@ -87,14 +111,28 @@ class Staging:
         """Write one artifact; returns its size. (Plain strings and ``os``: this runs once per file.)"""
         check_path(artifact.path)
         target = f"{self._root}/{artifact.path}"
+        self.files += 1
+        if self.spare is not None:
+            kept = self.spare.intact.get(artifact.path)
+            if artifact.reused and kept is not None and kept[0] == artifact.key:
+                return kept[1]  # already there: the spare's page is this build's page
+            try:
+                return self._write(artifact, target)
+            except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                _clear(self._root, artifact.path)  # the spare has a file where a folder goes, or the other way
+        return self._write(artifact, target)
+
+    def _write(self, artifact: Artifact, target: str) -> int:
         folder = target.rpartition("/")[0]
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
-        self.files += 1
+        if self.spare is not None:  # never written through: the spare's file may be linked into the current output too
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
         if artifact.reused:
             return self._reuse(artifact.path, target)
-        with open(target, "wb") as stream:
+        with open(target, "xb") as stream:
             return stream.write(artifact.data)
 
     def _reuse(self, path: str, target: str) -> int:
@@ -114,10 +152,25 @@ class Staging:
             raise OutputError(f"{source} was removed or changed while the site was being built ({exc.strerror}); "
                               "build again") from exc
 
+    def prune(self, written: Iterable[str]) -> None:
+        """Remove whatever the spare held that this build did not write (pages of deleted incidents, files a
+        deploy step added to the output, ...), and the folders that leaves empty: the new output holds exactly
+        what a fresh one would."""
+        if self.spare is not None:
+            _prune(self._root, "", {*written, MARKER})
+
     def commit(self) -> None:
-        (self.root / MARKER).write_text("This directory is written by statusgen build; it is replaced whole on every build.\n")
+        marker = self.root / MARKER
+        marker.unlink(missing_ok=True)
+        marker.write_text("This directory is written by statusgen build; it is replaced whole on every build.\n")
         os.chmod(self.root, 0o755)
+        spare = spare_of(self.output)
+        _retire(spare, self.output.name)  # one this build did not take is obsolete now: only the output replaced is kept
         if self.output.exists():
+            if self.keep:
+                os.replace(self.output, spare)
+                os.replace(self.root, self.output)
+                return
             retired = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
             os.replace(self.output, retired / self.output.name)
             os.replace(self.root, self.output)
@@ -126,4 +179,56 @@ class Staging:
             os.replace(self.root, self.output)
 
     def discard(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.spare is not None:  # as large as an output
+            _retire(self.root, self.output.name)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _parents(path: str) -> Iterator[str]:
+    """The folders above ``path``, inside the output (not the output itself)."""
+    folder = path.rpartition("/")[0]
+    while folder:
+        yield folder
+        folder = folder.rpartition("/")[0]
+
+
+def _prune(root: str, prefix: str, keep: set[str]) -> bool:
+    """Remove everything under ``root/prefix`` whose path is not in ``keep``; whether that left it empty."""
+    empty = True
+    with os.scandir(f"{root}/{prefix}" if prefix else root) as entries:
+        for entry in entries:
+            path = f"{prefix}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                if _prune(root, f"{path}/", keep):
+                    os.rmdir(entry.path)
+                else:
+                    empty = False
+            elif path in keep:
+                empty = False
+            else:
+                os.unlink(entry.path)
+    return empty
+
+
+def _clear(root: str, path: str) -> None:
+    """Remove whatever stands in the way of writing ``path``: a file where one of its folders goes, a folder where it goes."""
+    for folder in reversed([*_parents(path)]):
+        if os.path.isfile(f"{root}/{folder}") or os.path.islink(f"{root}/{folder}"):
+            os.unlink(f"{root}/{folder}")
+            return
+    if os.path.isdir(f"{root}/{path}") and not os.path.islink(f"{root}/{path}"):
+        shutil.rmtree(f"{root}/{path}")
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{root}/{path}")
+
+
+def _retire(tree: Path, output_name: str) -> None:
+    """Remove ``tree``, a folder as large as an output, if it is there: renamed at once out of the way
+    (to where the next build sweeps it if this removal is cut short), and deleted by a detached process."""
+    if not tree.exists():
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{output_name}.old-", dir=tree.parent))
+    os.replace(tree, retired / tree.name)
+    remove(retired, large=True)

@@ -22,7 +22,7 @@ import hashlib
 import io
 import logging
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 from statusgen.model import Incident, Maintenance, Postmortem, Site
@@ -38,10 +38,10 @@ def _same_as(fingerprint: bytes) -> bytes:
 class PageKeys:
     """Computes page keys for one build, and knows the keys of the previous build's pages that are still intact."""
 
-    def __init__(self, site: Site, fingerprints: Mapping[str, bytes], previous: Mapping[str, bytes], *,
+    def __init__(self, site: Site, fingerprints: Mapping[str, bytes], previous: Mapping[str, Container[bytes]], *,
                  constants: tuple[object, ...] = (), shared: Iterable[object] = ()) -> None:
         """``fingerprints``: by source path, a digest of each content file's text (see :func:`content.fingerprints`);
-        ``previous``: by output path, the key of each page of the last build that can be reused as it is;
+        ``previous``: by output path, the keys of the pages of the last builds that can be reused as they are;
         ``constants``: objects fixed for the whole build by what salts the manifest (the formatter);
         ``shared``: values that many pages show (each item's view), digested once and then stood in for by it."""
         self.previous = previous
@@ -83,5 +83,5 @@ class PageKeys:
             return None
 
     def unchanged(self, path: str, key: bytes | None) -> bool:
-        """Whether the previous build wrote ``path`` from the same values, and that file is still there as it wrote it."""
-        return key is not None and self.previous.get(path) == key
+        """Whether a previous build wrote ``path`` from the same values, and that file is still there as it wrote it."""
+        return key is not None and key in self.previous.get(path, ())

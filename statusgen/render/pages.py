@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -129,8 +129,8 @@ class PageRenderer:
         html = self.env.get_template(template).render(context)
         return Artifact(path, html.encode("utf-8"), listed_as, key)
 
-    def reuse(self, fingerprints: Mapping[str, bytes], previous: Mapping[str, bytes]) -> None:
-        """Key every page from now on, and reuse those whose key is in ``previous`` (by output path)."""
+    def reuse(self, fingerprints: Mapping[str, bytes], previous: Mapping[str, Container[bytes]]) -> None:
+        """Key every page from now on, and reuse those whose key is among ``previous`` (by output path)."""
         self.keys = PageKeys(self.site, fingerprints, previous, constants=(self.fmt,), shared=self.views.values())
 
     def not_found(self) -> Artifact:

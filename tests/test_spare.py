@@ -1,0 +1,181 @@
+"""With a cache, the output a build replaces is kept beside it as the spare, and the next
+build updates the spare into the new output instead of writing every folder and file
+again. Whatever the spare holds, the result is what a full build writes."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import NOW, write_corpus
+from statusgen.build import build
+from statusgen.cache import CACHE_DIR, FILE, Spare, ValidationCache
+from statusgen.render import Artifact
+from statusgen.write import MARKER, Staging, spare_of
+from tests.test_cache_parallel import same_tree
+from tests.test_page_reuse import record_reuse
+
+LATER = NOW + timedelta(hours=1)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "site", 40)
+
+
+def cached_build(site: Path, out: Path, now: object = NOW, parallel: bool = False) -> int:
+    """Build as a new process would, with the cache on disk; the number of pages reused."""
+    result = build(site, out, now=now, cache=ValidationCache(site / CACHE_DIR / FILE), parallel=parallel)  # type: ignore[arg-type]
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result.reused
+
+
+def full_build(site: Path, out: Path, now: object = NOW) -> Path:
+    assert build(site, out, now=now, parallel=False).ok  # type: ignore[arg-type]
+    return out
+
+
+def incidents(site: Path) -> list[Path]:
+    return sorted((site / "content/incidents").glob("*-incident-*.md"))
+
+
+def test_the_replaced_output_becomes_the_spare_and_the_next_build_updates_it(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cached_build(site, out)
+    assert not spare_of(out).exists()  # nothing was replaced yet
+    cached_build(site, out)
+    spare = spare_of(out)
+    assert (spare / MARKER).is_file()
+    unchanged = f"incidents/{incidents(site)[5].stem}"
+    folder = os.stat(spare / unchanged).st_ino
+
+    edited = incidents(site)[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    removed = incidents(site)[8]
+    removed.unlink()
+    cached_build(site, out, LATER)
+
+    # The spare's folders became the output's: not created again.
+    assert os.stat(out / unchanged).st_ino == folder
+    assert "A sentence added later." in (out / f"incidents/{edited.stem}/index.html").read_text()
+    assert not (out / f"incidents/{removed.stem}").exists()  # pruned, folder and all
+    assert same_tree(out, full_build(site, tmp_path / "full", LATER))
+
+
+def test_a_page_the_spare_has_from_two_builds_ago_is_kept_in_place(site: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    out, edited = tmp_path / "out", incidents(site)[3]
+    original = edited.read_text()
+    cached_build(site, out)
+    edited.write_text(original + "\nA sentence added later.\n")
+    cached_build(site, out)
+    edited.write_text(original)  # back to what the spare was built from
+    page = f"incidents/{edited.stem}/index.html"
+    in_spare = os.stat(spare_of(out) / page).st_ino
+
+    linked = record_reuse(monkeypatch)
+    reused = cached_build(site, out)
+    assert os.stat(out / page).st_ino == in_spare  # neither rendered nor linked: it was already there
+    assert page not in linked and reused > len(linked)
+    assert same_tree(out, full_build(site, tmp_path / "full"))
+
+
+def test_a_page_the_spare_has_older_is_taken_from_the_output(site: Path, tmp_path: Path) -> None:
+    out, edited = tmp_path / "out", incidents(site)[3]
+    cached_build(site, out)
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    cached_build(site, out)  # the spare has the page before the edit, the output after it
+    page = f"incidents/{edited.stem}/index.html"
+    assert "A sentence added later." not in (spare_of(out) / page).read_text()
+    cached_build(site, out)
+    assert os.stat(out / page).st_ino == os.stat(spare_of(out) / page).st_ino  # linked from the output
+    assert same_tree(out, full_build(site, tmp_path / "full"))
+
+
+def test_a_spare_changed_by_hand_is_never_trusted(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cached_build(site, out)
+    cached_build(site, out)
+    spare = spare_of(out)
+    page = spare / f"incidents/{incidents(site)[2].stem}/index.html"
+    page.unlink()  # a new file in its place: another inode
+    page.write_text("edited by hand")
+    (out / "index.html.gz").write_bytes(b"added by a deploy step")  # becomes the spare's with the next build
+    cached_build(site, out)
+    (spare / "assets" / "stray.txt").write_text("left by hand")
+    cached_build(site, out)
+    assert "edited by hand" not in (out / page.relative_to(spare)).read_text()
+    assert same_tree(out, full_build(site, tmp_path / "full"))  # the extra files are gone
+
+
+def test_a_spare_no_manifest_recorded_serves_for_its_folders(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    full_build(site, out)
+    cached_build(site, out)  # the first build with a cache: the output it replaces was never recorded
+    spare = spare_of(out)
+    assert spare.is_dir()
+    (spare / "stray.txt").write_text("from an unrecorded build")
+    gone = incidents(site)[4]
+    gone.unlink()
+    folder = os.stat(spare / f"incidents/{incidents(site)[6].stem}").st_ino
+    cached_build(site, out)
+    assert os.stat(out / f"incidents/{incidents(site)[6].stem}").st_ino == folder
+    assert same_tree(out, full_build(site, tmp_path / "full"))
+
+
+def test_two_processes_update_the_spare_the_same_way(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cached_build(site, out, parallel=True)
+    cached_build(site, out, parallel=True)
+    edited = incidents(site)[7]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    assert cached_build(site, out, LATER, parallel=True) > 0
+    assert same_tree(out, full_build(site, tmp_path / "full", LATER))
+
+
+def test_a_failed_build_leaves_the_output_and_a_build_without_cache_drops_the_spare(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    cached_build(site, out)
+    cached_build(site, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def broken(self: object) -> list[object]:
+        raise RuntimeError("a bug in the reports")
+
+    monkeypatch.setattr("statusgen.render.pages.PageRenderer.reports", broken)
+    with pytest.raises(RuntimeError, match="a bug in the reports"):
+        cached_build(site, out, LATER)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    monkeypatch.undo()
+
+    cached_build(site, out, LATER)  # the spare was spent on the failed build: written fresh, still right
+    assert spare_of(out).is_dir()
+    full_build(site, out, LATER)
+    assert not spare_of(out).exists()
+
+
+def spare_with(root: Path, files: dict[str, str]) -> Spare:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    (root / MARKER).write_text("")
+    return Spare(root, {})
+
+
+def test_a_file_where_a_folder_goes_and_a_folder_where_a_file_goes_are_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spare = spare_with(tmp_path / ".out.spare", {"a": "a file", "b/index.html": "a page", "c/d/e.json": "{}"})
+    staging = Staging(out, spare=spare, keep=True)
+    assert staging.spare is spare
+    written = [Artifact("a/index.html", b"now a folder"), Artifact("b", b"now a file"), Artifact("c/x.json", b"[]")]
+    for artifact in written:
+        staging.write(artifact)
+    staging.prune([a.path for a in written])
+    staging.commit()
+    assert (out / "a/index.html").read_bytes() == b"now a folder"
+    assert (out / "b").read_bytes() == b"now a file"
+    assert (out / "c/x.json").read_bytes() == b"[]" and not (out / "c/d").exists()
