@@ -10,8 +10,9 @@ version, ``statusgen.toml`` and a ``--base-url``. A cache that cannot be read
 is ignored too, and rebuilt: it can make a build faster, never wrong.
 
 On disk it is ``.statusgen-cache/validated.pickle`` in the site directory
-(git-ignored by ``statusgen init``); a CI runner that restores that folder
-between runs gets the speed. It is a pickle, so it is trusted like the code:
+(git-ignored by ``statusgen init``), each entry pickled on its own, so a
+build that changed one file writes the others as it read them; a CI runner
+that restores that folder between runs gets the speed. It is a pickle, so it is trusted like the code:
 never restore one from a source you would not run code from.
 """
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import cast
 
 from statusgen.sources import SourceFile
 from statusgen.write import MARKER
@@ -103,20 +105,36 @@ class ValidationCache:
 
     def get(self, key: bytes) -> object | None:
         found = self._entries.get(key)
-        if found is not None:
-            self._used[key] = found
-        return found
+        if found is None:
+            return None
+        self._used[key] = found
+        if self.path is None:
+            return found
+        try:
+            made: object = pickle.loads(cast(bytes, found))
+        except Exception as exc:  # a damaged entry: validated again
+            log.info("ignoring a damaged entry of the cache in %s: %s", self.path, exc)
+            del self._used[key]
+            self._changed = True
+            return None
+        return made
 
     def put(self, key: bytes, value: object) -> None:
-        self._used[key] = value
+        # On disk, each entry is pickled on its own: a build that changed one file writes the others' bytes as they
+        # were read, instead of pickling the whole model again (0.5 s at 10,000 incidents).
+        self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if self.path is not None else value
         self._changed = True
 
     def finish(self) -> None:
         """Keep exactly the entries this build used (so deleted files drop out), and save them if anything changed."""
         self._changed = self._changed or len(self._used) != len(self._entries)
-        self._entries = self._used
-        if self.path is not None and self._changed:
-            _save(self.path, {"salt": self._salt, "entries": self._entries})
+        if self.path is None:
+            self._entries = self._used
+            return
+        if self._changed:
+            _save(self.path, {"salt": self._salt, "entries": self._used})
+        # The pickled entries are not held while the site renders: a next build with this object reads the file again.
+        self._entries, self._used, self._loaded = {}, {}, False
 
 
 def _save(path: Path, value: object) -> None:

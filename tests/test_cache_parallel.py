@@ -119,6 +119,25 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: py
     assert seen == []
 
 
+def test_a_damaged_entry_is_validated_again_and_the_others_are_kept(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    site = tmp_path / "site"
+    write_corpus(site, 20)
+    cache_file = site / CACHE_DIR / FILE
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    stored = pickle.loads(cache_file.read_bytes())
+    damaged = next(iter(stored["entries"]))
+    stored["entries"][damaged] = b"not a pickle"
+    cache_file.write_bytes(pickle.dumps(stored))
+    seen = count_validations(monkeypatch)
+    assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert len(seen) == 1
+    assert same_tree(tmp_path / "out", tmp_path / "again")
+    assert pickle.loads(pickle.loads(cache_file.read_bytes())["entries"][damaged])  # replaced by a good one
+
+
 def test_warnings_from_cached_files_are_still_reported(make_site: object, tmp_path: Path) -> None:
     from tests.conftest import write_site
 
