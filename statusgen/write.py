@@ -106,6 +106,10 @@ class Staging:
         """Files written by this process (a forked worker's are not counted here)."""
         for leftover in output.parent.glob(f".{output.name}.old-*"):  # an earlier build's, if its removal was cut short
             remove(leftover, large=True)
+        # Where the spare's replaced files go: deleting a file's last link costs as much as creating a folder
+        # on some file systems, so they are moved aside (a rename) and deleted apart once the build is done.
+        self._trash = tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent) if self.spare else ""
+        self._trashed = 0
 
     def write(self, artifact: Artifact) -> int:
         """Write one artifact; returns its size. (Plain strings and ``os``: this runs once per file.)"""
@@ -128,8 +132,9 @@ class Staging:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
         if self.spare is not None:  # never written through: the spare's file may be linked into the current output too
+            self._trashed += 1
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(target)
+                os.rename(target, f"{self._trash}/{os.getpid()}-{self._trashed}")
         if artifact.reused:
             return self._reuse(artifact.path, target)
         with open(target, "xb") as stream:
@@ -159,7 +164,16 @@ class Staging:
         if self.spare is not None:
             _prune(self._root, "", {*written, MARKER})
 
+    def _empty_trash(self) -> None:
+        if not self._trash:
+            return
+        try:
+            os.rmdir(self._trash)  # empty: nothing was replaced
+        except OSError:
+            remove(Path(self._trash), large=True)
+
     def commit(self) -> None:
+        self._empty_trash()
         marker = self.root / MARKER
         marker.unlink(missing_ok=True)
         marker.write_text("This directory is written by statusgen build; it is replaced whole on every build.\n")
@@ -179,6 +193,7 @@ class Staging:
             os.replace(self.root, self.output)
 
     def discard(self) -> None:
+        self._empty_trash()
         if self.spare is not None:  # as large as an output
             _retire(self.root, self.output.name)
         else:
