@@ -238,7 +238,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         staging.discard()
         raise
     if manifest is not None:
-        manifest.record(salt, output, written.keys, spare=True)
+        manifest.record(salt, output, written.keys)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)

@@ -12,8 +12,9 @@ is ignored too, and rebuilt: it can make a build faster, never wrong.
 On disk it is ``.statusgen-cache/validated.pickle`` in the site directory
 (git-ignored by ``statusgen init``), each entry pickled on its own, so a
 build that changed one file writes the others as it read them; a CI runner
-that restores that folder between runs gets the speed. It is a pickle, so it is trusted like the code:
-never restore one from a source you would not run code from.
+that restores that folder between runs gets the speed. It is a pickle, so it
+is trusted like the code: never restore one from a source you would not run
+code from.
 """
 
 from __future__ import annotations
@@ -256,9 +257,9 @@ class PageManifest:
             return Reusable(keys, Spare(spare, {}))
         return Reusable(keys, Spare(spare, before.intact(spare, salt)))
 
-    def record(self, salt: str, output: Path, keys: dict[str, bytes], *, spare: bool) -> None:
-        """Keep the keys of the pages just written into ``output``, with their files' identities;
-        the record of the output before it is kept too when it became the ``spare``."""
+    def record(self, salt: str, output: Path, keys: dict[str, bytes]) -> None:
+        """Keep the keys of the pages just written into ``output``, with their files' identities; the record of
+        the output it replaced is kept as the spare's (a build with a manifest always keeps a spare)."""
         marker = identity(f"{output}/{MARKER}")
         if marker is None:
             return
@@ -267,7 +268,6 @@ class PageManifest:
             found = identity(f"{root}/{path}")
             if found is not None:
                 pages[path] = (key, *found)
-        before = self._stored().get("current") if spare else None
-        self._kept = {"current": _Record(salt, marker, pages), "spare": before}
+        self._kept = {"current": _Record(salt, marker, pages), "spare": self._stored().get("current")}
         if self.path is not None:
             _save(self.path, (self.VERSION, self._kept))

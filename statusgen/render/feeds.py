@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from statusgen import __version__
-from statusgen.derive import impacts_at, maintenance_phase
+from statusgen.derive import impacts_at, incidents_for_component, maintenance_phase, maintenances_for_component
 from statusgen.model import Impact, Incident, Maintenance, MaintenancePhase, MaintenanceState, Postmortem, Site
 from statusgen.render import Artifact
 from statusgen.render.formatting import Formatter
@@ -180,8 +180,8 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     for component in config.components:
         specs.append(FeedSpec(f"components/{component.id}/", f"{config.title}: {component.name}",
                               f"Incidents and maintenance affecting {component.name}",
-                              newest([i for i in site.incidents if component.id in i.affected()],
-                                     [m.slug for m in site.maintenances if component.id in m.components])))
+                              newest(list(incidents_for_component(site, component.id)),
+                                     [m.slug for m in maintenances_for_component(site, component.id)])))
     specs.append(FeedSpec("postmortems/", f"{config.title}: postmortems", f"Postmortems published by {config.title}",
                           [postmortem_item(site, p) for p in site.postmortems if p.published <= now]))
     return specs
