@@ -3,7 +3,9 @@
 Reading Markdown and YAML is most of a build: on a 10,000-incident site, 16
 of its seconds. A file whose text has not changed validates to the same
 objects, so they are kept here, under a key made of the file's path and
-text, and reused. The whole cache is ignored when anything that could change
+text, and reused. A file whose inode, size, modification and change times
+are those it had when a build last read it is not even read again: the key
+is taken from that build (see :meth:`ValidationCache.known`). The whole cache is ignored when anything that could change
 what validation makes has changed: statusgen's own code (not only its
 version, so a development checkout never reads a stale cache), Python's
 version, ``statusgen.toml`` and a ``--base-url``. A cache that cannot be read
@@ -25,19 +27,28 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import cast
 
-from statusgen.sources import SourceFile
+from statusgen.sources import ContentFile, SourceFile
 from statusgen.write import MARKER
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statusgen-cache"
 FILE = "validated.pickle"
+
+#: A content file's inode, size, and modification and change times (ns).
+Stat = tuple[int, int, int, int]
+
+#: A file changed less than this before a build looked at it is read again by the next build, whatever its
+#: times say: a second write within the same tick of the file system's clock would have left them as they
+#: were. (Git's index has the same problem and the same cure.) Two seconds covers coarse clocks and small skew.
+RACY_NS = 2_000_000_000
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +73,10 @@ class ValidationCache:
         self._changed = False
         self._loaded = False
         self._manifests: dict[str, PageManifest] = {}
+        self._stats: dict[str, tuple[Stat, bytes]] = {}
+        self._stats_now: dict[str, tuple[Stat, bytes]] = {}
+        self._looked: dict[str, Stat] = {}
+        self._trusted_before = 0
 
     @property
     def salt(self) -> str:
@@ -79,26 +94,50 @@ class ValidationCache:
         """Start a build whose inputs other than the content files digest to ``salt``."""
         salt = f"{code_digest()}:{salt}"
         if not self._loaded and self.path is not None:
-            self._entries, self._salt = self._read(salt), salt
+            (self._entries, self._stats), self._salt = self._read(salt), salt
         self._loaded = True
         if salt != self._salt:
-            self._entries, self._salt = {}, salt
+            self._entries, self._stats, self._salt = {}, {}, salt
         self._used, self._changed = {}, False
+        self._stats_now, self._looked = {}, {}
+        self._trusted_before = time.time_ns() - RACY_NS
 
-    def _read(self, salt: str) -> dict[bytes, object]:
+    def _read(self, salt: str) -> tuple[dict[bytes, object], dict[str, tuple[Stat, bytes]]]:
         assert self.path is not None
         try:
             with open(self.path, "rb") as stream:
                 stored = pickle.load(stream)
         except FileNotFoundError:
-            return {}
+            return {}, {}
         except Exception as exc:  # a damaged or foreign cache costs speed, never the build
             log.info("ignoring the cache in %s: %s", self.path, exc)
-            return {}
-        if not isinstance(stored, dict) or stored.get("salt") != salt or not isinstance(stored.get("entries"), dict):
-            return {}
-        entries: dict[bytes, object] = stored["entries"]
-        return entries
+            return {}, {}
+        if (not isinstance(stored, dict) or stored.get("salt") != salt or not isinstance(stored.get("entries"), dict)
+                or not isinstance(stored.get("stats"), dict)):
+            return {}, {}
+        return stored["entries"], stored["stats"]
+
+    def known(self, file: ContentFile) -> bytes | None:
+        """The key of ``file`` when its inode, size and times are those it had when a build last read it
+        (so it is not read again); None when it must be read, and :meth:`learn` told its key."""
+        try:
+            found = os.stat(file.location)
+        except OSError:
+            return None
+        stat = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+        self._looked[file.path] = stat
+        stored = self._stats.get(file.path)
+        if stored is None or stored[0] != stat:
+            return None
+        self._stats_now[file.path] = stored
+        return stored[1]
+
+    def learn(self, file: ContentFile, key: bytes) -> None:
+        """Remember the key of ``file``, just read, under the times :meth:`known` saw before it was read (a change
+        since gives it new ones); unless it changed too recently for its times to be trusted (see ``RACY_NS``)."""
+        stat = self._looked.get(file.path)
+        if stat is not None and max(stat[2], stat[3]) < self._trusted_before:
+            self._stats_now[file.path] = (stat, key)
 
     @staticmethod
     def key(source: SourceFile) -> bytes:
@@ -128,14 +167,15 @@ class ValidationCache:
 
     def finish(self) -> None:
         """Keep exactly the entries this build used (so deleted files drop out), and save them if anything changed."""
-        self._changed = self._changed or len(self._used) != len(self._entries)
+        self._changed = self._changed or len(self._used) != len(self._entries) or self._stats_now != self._stats
         if self.path is None:
-            self._entries = self._used
+            self._entries, self._stats = self._used, self._stats_now
             return
         if self._changed:
-            _save(self.path, {"salt": self._salt, "entries": self._used})
+            _save(self.path, {"salt": self._salt, "entries": self._used, "stats": self._stats_now})
         # The pickled entries are not held while the site renders: a next build with this object reads the file again.
         self._entries, self._used, self._loaded = {}, {}, False
+        self._stats, self._stats_now, self._looked = {}, {}, {}
 
 
 def _save(path: Path, value: object) -> None:

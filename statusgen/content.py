@@ -20,7 +20,7 @@ from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
 from statusgen.parallel import PARALLEL_FROM, can_fork, in_two_parts
-from statusgen.sources import ContentKind, SourceFile, read_sources
+from statusgen.sources import ContentKind, SourceFile, content_files, read_config_source
 from statusgen.validate import validate_incident, validate_postmortem
 
 
@@ -81,33 +81,55 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
               progress: Callable[[str, int, int], None] | None = None) -> Loaded:
     """Read, validate and model the site in ``site_dir``; ``cache`` keeps what
     validating each file made, for the next build."""
-    sources = read_sources(site_dir)
-    diagnostics = list(sources.diagnostics)
-    if sources.config is None:
-        return Loaded(None, tuple(sorted_diagnostics(diagnostics)))
-    config, config_problems = load_config(sources.config, base_url_override=base_url)
+    config_source = read_config_source(site_dir)
+    if isinstance(config_source, Diagnostic):
+        return Loaded(None, (config_source,))
+    diagnostics: list[Diagnostic] = []
+    config, config_problems = load_config(config_source, base_url_override=base_url)
     diagnostics += config_problems
     if config is None:
         return Loaded(None, tuple(sorted_diagnostics(diagnostics)))
 
-    diagnostics += duplicate_slugs(sources.files)
+    found = content_files(site_dir)
+    diagnostics += duplicate_slugs(found)
+    if cache:
+        cache.begin(f"{config_source.text}\0{base_url}")
+    keys: dict[str, bytes] = {}
+    results: dict[str, Validated] = {}
+    sources: list[SourceFile] = []
+    for file in found:
+        key = cache.known(file) if cache else None
+        result = cast(Validated | None, cache.get(key)) if cache and key is not None else None
+        if key is not None and result is not None:  # unchanged since a build read it: not read again
+            keys[file.path], results[file.path] = key, result
+            continue
+        source = file.read()
+        if isinstance(source, Diagnostic):
+            diagnostics.append(source)
+            continue
+        sources.append(source)
+        if cache:
+            keys[file.path] = ValidationCache.key(source)
+            cache.learn(file, keys[file.path])
+    source_keys = [keys[source.path] for source in sources] if cache else []
+    results.update(zip((s.path for s in sources), validate_all(sources, config, cache, progress, source_keys), strict=True))
     incidents: list[Incident] = []
     maintenances: list[Maintenance] = []
     postmortems: list[Postmortem] = []
     named_lines: dict[str, dict[str, int]] = {}
-    keys = [ValidationCache.key(source) for source in sources.files] if cache else []
-    if cache:
-        cache.begin(f"{sources.config.text}\0{base_url}")
-    for source, result in zip(sources.files, validate_all(sources.files, config, cache, progress, keys), strict=True):
+    for file in found:
+        if file.path not in results:
+            continue
+        result = results[file.path]
         diagnostics += result[1]
-        if source.kind is ContentKind.INCIDENT:
+        if file.kind is ContentKind.INCIDENT:
             if isinstance(result[0], Incident):
                 incidents.append(result[0])
             elif isinstance(result[0], Maintenance):
                 maintenances.append(result[0])
         else:
             postmortem, _, lines = cast(tuple[Postmortem | None, list[Diagnostic], dict[str, int]], result)
-            named_lines[source.slug] = lines
+            named_lines[file.slug] = lines
             if postmortem is not None:
                 postmortems.append(postmortem)
     if cache:
@@ -123,7 +145,7 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         maintenances=tuple(sorted(maintenances, key=lambda m: (m.scheduled_start, m.slug), reverse=True)),
         postmortems=tuple(sorted(postmortems, key=lambda p: (p.published, p.slug), reverse=True)),
     )
-    return Loaded(site, tuple(ordered), fingerprints(site, dict(zip((f.path for f in sources.files), keys, strict=True))) if keys else {})
+    return Loaded(site, tuple(ordered), fingerprints(site, keys) if cache else {})
 
 
 def fingerprints(site: Site, keys: dict[str, bytes]) -> dict[str, bytes]:

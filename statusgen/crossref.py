@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from statusgen.diagnostics import Diagnostic, did_you_mean, error
 from statusgen.model import Incident, Maintenance, Postmortem
-from statusgen.sources import ContentKind, SourceFile
+from statusgen.sources import ContentFile, ContentKind
 
 
-def duplicate_slugs(files: tuple[SourceFile, ...]) -> list[Diagnostic]:
+def duplicate_slugs(files: Sequence[ContentFile]) -> list[Diagnostic]:
     """Two files in one folder tree with the same stem would write one page."""
     seen: dict[tuple[ContentKind, str], str] = {}
     problems = []

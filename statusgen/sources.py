@@ -61,12 +61,20 @@ class ConfigSource:
 
 
 @dataclass(frozen=True)
-class Sources:
-    """Everything read from the site directory."""
+class ContentFile:
+    """A Markdown file found under ``content/``, not read yet (a build with a cache reads only the files
+    that changed since it last read them)."""
 
-    config: ConfigSource | None
-    files: tuple[SourceFile, ...]
-    diagnostics: tuple[Diagnostic, ...]
+    path: str
+    """Relative to the site directory, with forward slashes: what diagnostics name."""
+    kind: ContentKind
+    slug: str
+    location: Path
+
+    def read(self) -> SourceFile | Diagnostic:
+        """Read, decode and split the file."""
+        decoded = decode(self.path, self.location.read_bytes())
+        return decoded if isinstance(decoded, Diagnostic) else split_front_matter(self.path, self.kind, self.slug, decoded)
 
 
 def line_of(text: str, position: int) -> int:
@@ -133,30 +141,14 @@ def read_config_source(site_dir: Path) -> ConfigSource | Diagnostic:
     return decoded if isinstance(decoded, Diagnostic) else ConfigSource(CONFIG_NAME, decoded)
 
 
-def read_sources(site_dir: Path) -> Sources:
-    """Read the configuration and every content file under ``site_dir``."""
-    diagnostics: list[Diagnostic] = []
-    config_or_problem = read_config_source(site_dir)
-    config = config_or_problem if isinstance(config_or_problem, ConfigSource) else None
-    if isinstance(config_or_problem, Diagnostic):
-        diagnostics.append(config_or_problem)
-
-    files: list[SourceFile] = []
+def content_files(site_dir: Path) -> list[ContentFile]:
+    """Every content file under ``site_dir``, incidents first, each folder in path order."""
+    found: list[ContentFile] = []
     for kind in ContentKind:
         folder = site_dir / "content" / kind.value
         if not folder.is_dir():
             continue
         for file_path in sorted(folder.rglob("*.md")):
-            if not file_path.is_file():
-                continue
-            rel = file_path.relative_to(site_dir).as_posix()
-            decoded = decode(rel, file_path.read_bytes())
-            if isinstance(decoded, Diagnostic):
-                diagnostics.append(decoded)
-                continue
-            split = split_front_matter(rel, kind, file_path.stem, decoded)
-            if isinstance(split, Diagnostic):
-                diagnostics.append(split)
-            else:
-                files.append(split)
-    return Sources(config, tuple(files), tuple(diagnostics))
+            if file_path.is_file():
+                found.append(ContentFile(file_path.relative_to(site_dir).as_posix(), kind, file_path.stem, file_path))
+    return found

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import filecmp
 import io
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+import statusgen.cache
 import statusgen.content
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build
@@ -17,6 +19,7 @@ from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.cli import main
 from statusgen.progress import TerminalProgress
 from statusgen.render import site_files
+from statusgen.sources import ContentFile
 
 SAMPLE = Path(__file__).resolve().parent.parent
 
@@ -103,6 +106,56 @@ def test_the_cache_revalidates_only_changed_files_and_the_output_matches_a_full_
     seen.clear()
     assert build(site, tmp_path / "renamed", now=NOW, cache=ValidationCache(cache_file)).ok
     assert len(seen) == everything  # another configuration: nothing is reused
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = ContentFile.read
+
+    def counting(self: ContentFile) -> object:
+        seen.append(self.path)
+        return real(self)
+
+    monkeypatch.setattr(ContentFile, "read", counting)
+    return seen
+
+
+def test_files_unchanged_since_a_build_read_them_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_corpus(tmp_path / "site", 40)
+    monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
+    reads, cache_file = count_reads(monkeypatch), site / CACHE_DIR / FILE
+    first = build(site, tmp_path / "first", now=NOW, cache=ValidationCache(cache_file))
+    assert first.ok and len(reads) == len(list((site / "content").rglob("*.md")))
+    reads.clear()
+    second = build(site, tmp_path / "second", now=NOW, cache=ValidationCache(cache_file))
+    assert reads == [] and second.diagnostics == first.diagnostics
+    assert same_tree(tmp_path / "first", tmp_path / "second")
+
+    # The same size and modification time, another text: the change time, which no tool sets back, tells.
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[2]
+    before, text = edited.stat(), edited.read_text()
+    end = text.rindex(".")
+    edited.write_text(f"{text[:end]}!{text[end + 1:]}")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (edited.stat().st_size, edited.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    reads.clear()
+    third = build(site, tmp_path / "third", now=NOW, cache=ValidationCache(cache_file))
+    assert reads == [f"content/incidents/{edited.name}"]
+    full = build(site, tmp_path / "full", now=NOW)
+    assert third.ok and full.ok and third.diagnostics == full.diagnostics
+    assert same_tree(tmp_path / "third", tmp_path / "full") and not same_tree(tmp_path / "third", tmp_path / "first")
+
+
+def test_a_file_changed_just_before_a_build_is_read_again_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_corpus(tmp_path / "site", 20)  # every file written a moment ago: within RACY_NS of the build
+    reads, validations = count_reads(monkeypatch), count_validations(monkeypatch)
+    cache_file = site / CACHE_DIR / FILE
+    assert build(site, tmp_path / "first", now=NOW, cache=ValidationCache(cache_file)).ok
+    everything = len(reads)
+    reads.clear()
+    validations.clear()
+    assert build(site, tmp_path / "second", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert len(reads) == everything and validations == []  # read again, but their text is known
 
 
 def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
