@@ -7,7 +7,9 @@ report a line number in the file, not in a fragment of it.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -142,13 +144,28 @@ def read_config_source(site_dir: Path) -> ConfigSource | Diagnostic:
 
 
 def content_files(site_dir: Path) -> list[ContentFile]:
-    """Every content file under ``site_dir``, incidents first, each folder in path order."""
+    """Every content file under ``site_dir`` (``*.md`` at any depth, not through linked folders), incidents
+    first, each folder's in path order."""
     found: list[ContentFile] = []
     for kind in ContentKind:
-        folder = site_dir / "content" / kind.value
-        if not folder.is_dir():
+        root = f"{site_dir}/content/{kind.value}"
+        if not os.path.isdir(root):
             continue
-        for file_path in sorted(folder.rglob("*.md")):
-            if file_path.is_file():
-                found.append(ContentFile(file_path.relative_to(site_dir).as_posix(), kind, file_path.stem, file_path))
+        names = sorted(_markdown_under(root, ""), key=lambda name: name.split("/"))
+        found += [ContentFile(f"content/{kind.value}/{name}", kind, name.rpartition("/")[2][:-3], Path(root, name))
+                  for name in names]
     return found
+
+
+def _markdown_under(folder: str, prefix: str) -> Iterator[str]:
+    """The paths, relative to the walk's start, of the Markdown files in ``folder`` and the folders below it."""
+    try:
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+    except PermissionError:
+        return
+    for entry in listed:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _markdown_under(entry.path, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".md") and entry.is_file():
+            yield f"{prefix}{entry.name}"

@@ -9,11 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
+from statusgen.model import Site
 from statusgen.render.keys import PageKeys
+from statusgen.render.views import view_moment, views_for_site
 from statusgen.write import Staging
 from tests.test_cache_parallel import same_tree
 
@@ -163,3 +167,36 @@ def test_the_fingerprint_of_an_incident_follows_its_file(site: Path) -> None:
     changed = {path for path in before.fingerprints if before.fingerprints[path] != after.fingerprints.get(path)}
     assert changed == {edited.path}
     assert os.path.isfile(site / edited.path)
+
+
+@pytest.fixture(scope="module")
+def corpus_model(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    root = write_corpus(tmp_path_factory.mktemp("views") / "site", 150)
+    start = NOW + timedelta(days=1)  # a window the moments below see upcoming, in progress and completed
+    (root / "content/incidents/window-soon.md").write_text(
+        f"---\ntitle: Database upgrade\nkind: maintenance\nstate: scheduled\nscheduled_start: {start:%Y-%m-%dT%H:%M:%SZ}\n"
+        f"scheduled_end: {start + timedelta(days=2):%Y-%m-%dT%H:%M:%SZ}\ncomponents:\n  api: under_maintenance\n---\n\n"
+        "The API will be read-only while the database is upgraded.\n")
+    prepared = prepare(root, now=NOW)
+    assert not isinstance(prepared, list)
+    return prepared.site
+
+
+def test_the_corpus_has_views_that_change_with_time_and_views_that_do_not(corpus_model: Site) -> None:
+    items = [*corpus_model.incidents, *corpus_model.maintenances]
+    moments = [view_moment(item, NOW) for item in items]
+    assert None in moments and NOW in moments and any(m not in (None, NOW) for m in moments)
+
+
+MINUTES = st.integers(-60 * 24 * 30, 60 * 24 * 30)  # a month either side of the corpus's present
+
+
+@settings(max_examples=40, deadline=None)
+@given(MINUTES, MINUTES)
+def test_an_items_view_follows_from_the_item_and_its_moment(corpus_model: Site, a: int, b: int) -> None:
+    """What page keys rely on when an item's view stands in as its fingerprint and its moment."""
+    one, two = NOW + timedelta(minutes=a), NOW + timedelta(minutes=b)
+    views_one, views_two = views_for_site(corpus_model, one), views_for_site(corpus_model, two)
+    for item in (*corpus_model.incidents, *corpus_model.maintenances):
+        if view_moment(item, one) == view_moment(item, two):
+            assert views_one[item.slug] == views_two[item.slug], item.slug

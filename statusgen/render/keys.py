@@ -4,9 +4,12 @@ A page is a pure function of its template, its URL path and the values passed to
 it, given statusgen's code, the theme and ``statusgen.toml`` (which the manifest
 that stores the keys is salted with). The key is a digest of the values, pickled:
 pickling covers every field of every object reached, so no dependency can be
-forgotten. Two things keep it cheap. Incidents, maintenance windows and
+forgotten. Three things keep it cheap. Incidents, maintenance windows and
 postmortems stand in the pickle as the digest of the file they were validated
-from (their *fingerprint*), instead of their full text; and the configuration and
+from (their *fingerprint*), instead of their full text; an item's view (its shape
+in lists and headers, shown by many pages) stands in as a digest of its item's
+fingerprint and of what of the build's time it depends on
+(:func:`statusgen.render.views.view_moment`); and the configuration and
 formatter, already covered by the salt, stand in as a name. A value that cannot
 be pickled gives no key: that page is always rendered.
 
@@ -39,11 +42,15 @@ class PageKeys:
     """Computes page keys for one build, and knows the keys of the previous build's pages that are still intact."""
 
     def __init__(self, site: Site, fingerprints: Mapping[str, bytes], previous: Mapping[str, Container[bytes]], *,
-                 constants: tuple[object, ...] = (), shared: Iterable[object] = ()) -> None:
+                 constants: tuple[object, ...] = (), shared: Iterable[object] = (),
+                 derived: Iterable[tuple[object, bytes]] = ()) -> None:
         """``fingerprints``: by source path, a digest of each content file's text (see :func:`content.fingerprints`);
         ``previous``: by output path, the keys of the pages of the last builds that can be reused as they are;
         ``constants``: objects fixed for the whole build by what salts the manifest (the formatter);
-        ``shared``: values that many pages show (each item's view), digested once and then stood in for by it."""
+        ``shared``: values that many pages show (each item's view), digested once and then stood in for by it;
+        ``derived``: values that many pages show, each with a digest of everything it was made from (an item's
+        view: its item's fingerprint and what of the build's time it depends on), which stands in for it
+        without pickling it."""
         self.previous = previous
         # Ids are safe keys: the site and the renderer keep every one of these objects alive for the whole build.
         self._known: dict[int, bytes] = {id(site.config): b"config"}
@@ -55,6 +62,9 @@ class PageKeys:
             if fingerprint is not None:
                 self._known[id(item)] = fingerprint
         self._shared = {id(value): value for value in shared}
+        for value, digest in derived:
+            self._known[id(value)] = digest
+            self._shared[id(value)] = value
         # Only these types are looked up, in C, by the pickler: cheaper than a hook called for every object.
         self._dispatch = {**copyreg.dispatch_table, type(site.config): self._reduce, Incident: self._reduce,
                           Maintenance: self._reduce, Postmortem: self._reduce,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections import defaultdict
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,14 +25,14 @@ from statusgen.derive import (
     worst,
 )
 from statusgen.durations import format_duration
-from statusgen.model import Component, Impact, Incident, MaintenancePhase, Severity, Site, Update
+from statusgen.model import Component, Impact, Incident, Maintenance, MaintenancePhase, Severity, Site, Update
 from statusgen.obligations import ObligationState, figures, obligations
 from statusgen.render import Artifact
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, paginate
-from statusgen.render.views import ItemView, views_for_site
+from statusgen.render.views import ItemView, view_moment, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -131,7 +133,16 @@ class PageRenderer:
 
     def reuse(self, fingerprints: Mapping[str, bytes], previous: Mapping[str, Container[bytes]]) -> None:
         """Key every page from now on, and reuse those whose key is among ``previous`` (by output path)."""
-        self.keys = PageKeys(self.site, fingerprints, previous, constants=(self.fmt,), shared=self.views.values())
+        items: list[Incident | Maintenance] = [*self.site.incidents, *self.site.maintenances]
+        derived, shared = [], []
+        for item in items:
+            view, fingerprint = self.views[item.slug], fingerprints.get(item.path)
+            if fingerprint is None:
+                shared.append(view)
+            else:  # the view is a function of its item and of this (see view_moment): nothing to pickle
+                moment = pickle.dumps(view_moment(item, self.now), protocol=5)
+                derived.append((view, hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()))
+        self.keys = PageKeys(self.site, fingerprints, previous, constants=(self.fmt,), shared=shared, derived=derived)
 
     def not_found(self) -> Artifact:
         return self.page("404.html", "404.html", "", absolute_root=True)

@@ -89,6 +89,17 @@ def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView
     )
 
 
+def view_moment(item: Incident | Maintenance, now: datetime) -> object:
+    """What of ``now`` an item's view depends on, so that the item and this decide its view (a property test
+    checks it): nothing (None) for an incident that is resolved and every interval of which has ended by
+    ``now``, the phase for a maintenance window, ``now`` itself for any other incident."""
+    if isinstance(item, Maintenance):
+        return maintenance_phase(item, now)
+    if item.resolved is not None and all(i.end is not None and i.end <= now for i in item.intervals):
+        return None
+    return now
+
+
 def views_for_site(site: Site, now: datetime) -> dict[str, ItemView]:
     """Every item's view, computed once per build and shared by all pages."""
     views = {i.slug: incident_view(site, i, now) for i in site.incidents}
