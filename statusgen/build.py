@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
@@ -78,28 +79,34 @@ class Section:
 
     name: str
     make: Callable[[], Iterable[Artifact]]
-    forked: bool = False
-    """Made by the forked worker when the build uses two processes (chosen so both take about as long)."""
+    pinned: bool = False
+    """Made first, and by this process when a forked worker shares the build; the worker and this
+    process take every other section in order, each the next one when it is free."""
+
+
+#: Parts the incident pages come in when two processes share them: small enough that whichever finishes
+#: last waits little for the other, few enough that taking one costs nothing.
+INCIDENT_SHARES = 6
 
 
 def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *, internal: bool = False,
              shares: int = 1) -> list[Section]:
-    """Everything a build writes but the sitemap, which lists the pages of all of them.
-    The incident pages, most of the work, come in ``shares`` sections of equal size."""
+    """Everything a build writes but the sitemap, which lists the pages of all of them, longest first
+    after the pinned ones. The incident pages, most of the work, come in ``shares`` sections of equal size."""
     parts = [
-        Section("overview", lambda: [renderer.overview()]),
+        Section("overview", lambda: [renderer.overview()], pinned=True),
         # The API and feeds take the most memory at once: first, before the pages both processes
         # touch have been copied, and so that what they freed is given back before the worker grows.
-        Section("feeds", lambda: feeds(site, now)),
+        Section("feeds", lambda: feeds(site, now), pinned=True),
         Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now),
-                                postmortems_api(site, now, renderer.obligations)]),
-        *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares), forked=n == 1)
+                                postmortems_api(site, now, renderer.obligations)], pinned=True),
+        *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares))
           for n in range(shares)),
-        Section("history", renderer.history, forked=True),
-        Section("components", renderer.components, forked=True),
-        Section("postmortems", renderer.postmortems),
-        Section("publication", renderer.publication, forked=True),
+        Section("components", renderer.components),
+        Section("history", renderer.history),
+        Section("publication", renderer.publication),
         Section("reports", renderer.reports),
+        Section("postmortems", renderer.postmortems),
         Section("site files", lambda: [
             renderer.not_found(), robots(site), nojekyll(), headers(site), *assets(theme.static),
             maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]),
@@ -155,13 +162,27 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
 
 
 def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None) -> Written:
-    """Write every section, in two processes when ``parallel``: a forked worker takes
-    the sections marked ``forked`` (one half of the incident pages among them), this process the rest."""
+    """Write every section, in two processes when ``parallel``: this process writes the pinned sections
+    while a forked worker starts on the others, and then each takes the next one not yet taken, so both
+    finish at about the same time whether most pages are rendered (a cold build) or reused (a rebuild)."""
     if not parallel:
         return write_sections(parts, staging, progress)
-    counted: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
-    mine, theirs = in_two(lambda: write_sections([p for p in parts if p.forked], staging, count_into=counted),
-                          lambda: write_sections([p for p in parts if not p.forked], staging, progress, others=counted))
+    context = multiprocessing.get_context("fork")
+    counted: Synchronized[int] = context.Value("q", 0)
+    taken: Synchronized[int] = context.Value("q", 0)
+    shared = [part for part in parts if not part.pinned]
+
+    def take() -> Iterator[Section]:
+        while True:
+            with taken.get_lock():
+                n, taken.value = taken.value, taken.value + 1
+            if n >= len(shared):
+                return
+            yield shared[n]
+
+    mine, theirs = in_two(lambda: write_sections(take(), staging, count_into=counted),
+                          lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
+                                                 progress, others=counted))
     return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes,
                    mine.keys | theirs.keys, mine.reused + theirs.reused)
 
@@ -218,7 +239,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     site = prepared.site
     if parallel is None:
         parallel = len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
-    parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=2 if parallel else 1)
+    parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1)
     manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
     if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
         reusable = manifest.previous(salt, output, spare_of(output))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import statusgen.build
 import statusgen.cache
 import statusgen.content
 from bench.corpus import NOW, write_corpus
@@ -55,11 +56,15 @@ def test_a_failure_in_the_worker_fails_the_build_and_keeps_the_old_output(corpus
     assert build(corpus, out, now=NOW, parallel=False).ok
     before = (out / "index.html").read_bytes()
 
-    def broken(self: object) -> list[object]:
-        raise RuntimeError("a bug in the history pages")
+    parent, real = os.getpid(), statusgen.build.write_sections
 
-    monkeypatch.setattr("statusgen.render.pages.PageRenderer.history", broken)  # history is the worker's
-    with pytest.raises(RuntimeError, match="a bug in the history pages"):
+    def broken_in_the_worker(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("a bug in the worker")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statusgen.build, "write_sections", broken_in_the_worker)
+    with pytest.raises(RuntimeError, match="a bug in the worker"):
         build(corpus, out, now=NOW, parallel=True)
     assert (out / "index.html").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left behind
