@@ -143,6 +143,10 @@ class ValidationCache:
     def key(source: SourceFile) -> bytes:
         return hashlib.blake2b(repr(source).encode(), digest_size=20).digest()
 
+    def holds(self, key: bytes) -> bool:
+        """Whether an entry is kept under ``key`` (without loading it: a forked worker asks, the build takes it)."""
+        return key in self._entries
+
     def get(self, key: bytes) -> object | None:
         found = self._entries.get(key)
         if found is None:

@@ -20,7 +20,7 @@ from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
 from statusgen.parallel import PARALLEL_FROM, can_fork, in_two_parts
-from statusgen.sources import ContentKind, SourceFile, content_files, read_config_source
+from statusgen.sources import ContentFile, ContentKind, SourceFile, content_files, read_config_source
 from statusgen.validate import validate_incident, validate_postmortem
 
 
@@ -44,37 +44,63 @@ def _validate(source: SourceFile, config: SiteConfig) -> Validated:
     return validate_incident(source, config) if source.kind is ContentKind.INCIDENT else validate_postmortem(source)
 
 
-def validate_all(files: Sequence[SourceFile], config: SiteConfig, cache: ValidationCache | None = None,
-                 progress: Callable[[str, int, int], None] | None = None, keys: Sequence[bytes] = ()) -> list[Validated]:
-    """Validate every file, in file order: from ``cache`` when it has the file's text (``keys``: each
-    file's :meth:`ValidationCache.key`, computed here when not given), in two processes when many files
-    are new and forking is safe."""
-    keys = (keys or [ValidationCache.key(source) for source in files]) if cache else []
-    results: list[Validated | None] = [cast(Validated | None, cache.get(key)) for key in keys] if cache else [None] * len(files)
-    missing = [n for n, result in enumerate(results) if result is None]
+#: What reading one file gave: its cache key (None without a cache) and what validating it made, or the
+#: problem that kept it from being read as text, or None when the cache holds what validating it makes.
+Outcome = tuple[bytes | None, Validated | Diagnostic | None]
 
-    def validate(indexes: list[int], report_as: int = 0) -> list[Validated]:
-        """Validate the files at ``indexes``; ``report_as`` processes doing the same share (0: say nothing)."""
+
+def _read_and_validate(file: ContentFile, config: SiteConfig, cache: ValidationCache | None) -> Outcome:
+    source = file.read()
+    if isinstance(source, Diagnostic):
+        return None, source
+    key = ValidationCache.key(source) if cache else None
+    if cache and key is not None and cache.holds(key):
+        return key, None
+    return key, _validate(source, config)
+
+
+def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: ValidationCache | None = None,
+                 progress: Callable[[str, int, int], None] | None = None, *,
+                 total: int = 0) -> list[tuple[bytes | None, Validated | Diagnostic]]:
+    """Read and validate every file, in file order, in two processes when there are many and forking is
+    safe; a file whose text ``cache`` knows is taken from it. Each file is read only when its turn comes,
+    by the process that validates it, so the texts of a large site are never all held at once.
+    ``total``: the files of the whole site, for the progress line (the others came from the cache)."""
+    total = max(total, len(files))
+
+    def work(indexes: list[int], report_as: int = 0) -> list[Outcome]:
+        """Read the files at ``indexes``; ``report_as`` processes doing the same share (0: say nothing)."""
         out = []
         for done, n in enumerate(indexes):
             if report_as and progress and done % 100 == 0:
-                progress("reading", len(files) - len(missing) + report_as * done, len(files))
-            out.append(_validate(files[n], config))
+                progress("reading", total - len(files) + report_as * done, total)
+            out.append(_read_and_validate(files[n], config, cache))
         return out
 
-    if len(missing) >= PARALLEL_FROM and can_fork():
-        share = missing[1::2]  # the worker's, in parts, so that it does not hold all it made until the end
-        parts = [functools.partial(validate, share[start:start + _PART]) for start in range(0, len(share), _PART)]
-        mine, made_there = in_two_parts(parts, lambda: validate(missing[0::2], report_as=2))
-        theirs = [result for part in made_there for result in part]
-        made = [result for pair in zip_longest(mine, theirs) for result in pair if result is not None]
+    everything = list(range(len(files)))
+    if len(files) >= PARALLEL_FROM and can_fork():
+        share = everything[1::2]  # the worker's, in parts, so that it does not hold all it made until the end
+        parts = [functools.partial(work, share[start:start + _PART]) for start in range(0, len(share), _PART)]
+        mine, made_there = in_two_parts(parts, lambda: work(everything[0::2], report_as=2))
+        theirs = [outcome for part in made_there for outcome in part]
+        outcomes = [outcome for pair in zip_longest(mine, theirs) for outcome in pair if outcome is not None]
     else:
-        made = validate(missing, report_as=1)
-    for n, result in zip(missing, made, strict=True):
-        results[n] = result
-        if cache:
-            cache.put(keys[n], result)
-    return [result for result in results if result is not None]
+        outcomes = work(everything, report_as=1)
+    results: list[tuple[bytes | None, Validated | Diagnostic]] = []
+    for file, (key, made) in zip(files, outcomes, strict=True):
+        if cache and key is not None:
+            if made is None:
+                made = cast(Validated | None, cache.get(key))
+                if made is None:  # a damaged entry: validated again
+                    made = _read_and_validate(file, config, None)[1]
+                    assert made is not None
+                    cache.put(key, made)
+            elif not isinstance(made, Diagnostic):
+                cache.put(key, made)
+            cache.learn(file, key)
+        assert made is not None
+        results.append((key, made))
+    return results
 
 
 def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, cache: ValidationCache | None = None,
@@ -96,23 +122,21 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         cache.begin(f"{config_source.text}\0{base_url}")
     keys: dict[str, bytes] = {}
     results: dict[str, Validated] = {}
-    sources: list[SourceFile] = []
+    unread: list[ContentFile] = []
     for file in found:
         key = cache.known(file) if cache else None
         result = cast(Validated | None, cache.get(key)) if cache and key is not None else None
         if key is not None and result is not None:  # unchanged since a build read it: not read again
             keys[file.path], results[file.path] = key, result
+        else:
+            unread.append(file)
+    for file, (key, made) in zip(unread, validate_all(unread, config, cache, progress, total=len(found)), strict=True):
+        if isinstance(made, Diagnostic):
+            diagnostics.append(made)
             continue
-        source = file.read()
-        if isinstance(source, Diagnostic):
-            diagnostics.append(source)
-            continue
-        sources.append(source)
-        if cache:
-            keys[file.path] = ValidationCache.key(source)
-            cache.learn(file, keys[file.path])
-    source_keys = [keys[source.path] for source in sources] if cache else []
-    results.update(zip((s.path for s in sources), validate_all(sources, config, cache, progress, source_keys), strict=True))
+        if key is not None:
+            keys[file.path] = key
+        results[file.path] = made
     incidents: list[Incident] = []
     maintenances: list[Maintenance] = []
     postmortems: list[Postmortem] = []

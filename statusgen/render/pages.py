@@ -9,7 +9,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -35,6 +35,8 @@ from statusgen.render.paging import PER_PAGE, paginate
 from statusgen.render.views import ItemView, view_moment, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,16 @@ class PageRenderer:
         return f"{format_duration(delay)} after it started"
 
     def incident_pages(self, share: int = 0, shares: int = 1) -> Iterator[Artifact]:
-        """Every incident's and maintenance window's page, one at a time (each
-        ``shares``-th from ``share``, when processes divide them)."""
+        """Every incident's and maintenance window's page, one at a time: the ``share``-th of ``shares``
+        runs of them, when processes divide them. Runs, not every ``shares``-th: the items of a run were
+        made one after the other and lie together in memory, so a forked worker copies only the memory
+        pages of the runs it renders (reading an object writes its reference count)."""
         names = self.site.component_names
-        for incident in self.site.incidents[share::shares]:
+
+        def run(items: Sequence[T]) -> Sequence[T]:
+            return items[len(items) * share // shares:len(items) * (share + 1) // shares]
+
+        for incident in run(self.site.incidents):
             key, label = self._month_of(incident.started)
             obligation = self.obligations[incident.slug]
             yield (self.page(
@@ -228,7 +236,7 @@ class PageRenderer:
                 obligation=obligation, obligation_text=obligation.sentence(self.fmt.moment_date_text),
                 first_update=self._first_update_fact(incident),
             ))
-        for window in self.site.maintenances[share::shares]:
+        for window in run(self.site.maintenances):
             key, label = self._month_of(window.scheduled_start)
             phase = maintenance_phase(window, self.now)
             yield (self.page(
