@@ -20,7 +20,7 @@ from statusgen.check import policy_findings
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.model import Site
-from statusgen.parallel import PARALLEL_FROM, can_fork, in_two, release_free_memory
+from statusgen.parallel import PARALLEL_FROM, can_fork, in_two, release_free_memory, worth_writing_in_two
 from statusgen.render import Artifact
 from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
@@ -223,7 +223,8 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
     or ``site_dir/output-internal`` for an internal build).
 
-    ``parallel`` (default: when the site is large and forking is safe) divides
+    ``parallel`` (default: when the site is large, forking is safe and the build holds little enough
+    that a worker's copy of it fits: see :data:`statusgen.parallel.WRITE_IN_TWO_BELOW`) divides
     the rendering between two processes; the output is the same byte for byte.
     ``cache`` keeps what validating each file made, so the next build reads only what changed.
     """
@@ -238,7 +239,8 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         return BuildResult(False, tuple(prepared))
     site = prepared.site
     if parallel is None:
-        parallel = len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
+        parallel = (len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
+                    and worth_writing_in_two())
     parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1)
     manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
     if manifest is not None:  # with a cache, the output before this one is kept and updated into the next

@@ -14,6 +14,7 @@ import pytest
 import statusgen.build
 import statusgen.cache
 import statusgen.content
+import statusgen.parallel
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
@@ -297,3 +298,20 @@ def test_a_large_replaced_output_is_deleted_apart_and_leftovers_are_swept(tmp_pa
     staging = Staging(tmp_path / "out")
     staging.discard()
     assert wait_until_gone(leftover.parent)
+
+
+@pytest.mark.parametrize(("held", "in_two"), [(100 * 2**20, True), (2 * 2**30, False)])
+def test_a_build_whose_worker_would_copy_too_much_writes_in_one_process(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int, in_two: bool) -> None:
+    monkeypatch.setattr(statusgen.build, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)
+    monkeypatch.setattr(statusgen.parallel, "resident_bytes", lambda: held)
+    chosen, real = [], statusgen.build.write_site
+
+    def recording(*args: object, parallel: bool, **kwargs: object) -> object:
+        chosen.append(parallel)
+        return real(*args, parallel=parallel, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statusgen.build, "write_site", recording)
+    assert build(corpus, tmp_path / "out", now=NOW).ok
+    assert chosen == [in_two]
