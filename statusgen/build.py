@@ -211,7 +211,8 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     diagnostics += problems
     if theme is None:
         return diagnostics
-    renderer = PageRenderer(loaded.site, theme.env, now)
+    renderer = PageRenderer(loaded.site, theme.env, now, fingerprints=loaded.fingerprints,
+                            known_views=cache.views if cache is not None else None)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
     return Prepared(loaded.site, theme, renderer, diagnostics, loaded.fingerprints)

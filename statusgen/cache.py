@@ -32,10 +32,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from statusgen.sources import ContentFile, SourceFile
 from statusgen.write import MARKER
+
+if TYPE_CHECKING:
+    from statusgen.render.views import ItemView
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,10 @@ class ValidationCache:
         self._stats_now: dict[str, tuple[Stat, bytes]] = {}
         self._looked: dict[str, Stat] = {}
         self._trusted_before = 0
+        self.views: dict[tuple[bytes, object], ItemView] = {}
+        """Item views the last build with this object made (see :func:`statusgen.render.views.views_for_site`),
+        for the next one in the same process (``serve``, ``build --watch``); never saved, dropped with the salt."""
+        self._views_salt = ""
 
     @property
     def salt(self) -> str:
@@ -100,6 +107,8 @@ class ValidationCache:
             self._entries, self._stats, self._salt = {}, {}, salt
         self._used, self._changed = {}, False
         self._stats_now, self._looked = {}, {}
+        if salt != self._views_salt:  # another configuration: component names, the time zone may differ
+            self.views, self._views_salt = {}, salt
         self._trusted_before = time.time_ns() - RACY_NS
 
     def _read(self, salt: str) -> tuple[dict[bytes, object], dict[str, tuple[Stat, bytes]]]:

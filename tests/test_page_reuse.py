@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
-from statusgen.model import Site
+from statusgen.model import Incident, Site
 from statusgen.render.keys import PageKeys
 from statusgen.render.views import view_moment, views_for_site
 from statusgen.write import Staging
@@ -200,3 +201,33 @@ def test_an_items_view_follows_from_the_item_and_its_moment(corpus_model: Site, 
     for item in (*corpus_model.incidents, *corpus_model.maintenances):
         if view_moment(item, one) == view_moment(item, two):
             assert views_one[item.slug] == views_two[item.slug], item.slug
+
+
+def test_a_warm_process_takes_the_views_of_unchanged_items_from_its_last_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    real = statusgen.render.views.incident_view
+
+    def counting(model: Site, incident: Incident, now: object) -> object:
+        made.append(incident.slug)
+        return real(model, incident, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statusgen.render.views, "incident_view", counting)
+    cache = ValidationCache()  # as serve and --watch hold it
+    assert build(site, tmp_path / "out", now=NOW, cache=cache).ok
+    everything = len(made)
+    made.clear()
+    assert build(site, tmp_path / "out", now=LATER, cache=cache).ok
+    remade = sorted(made)
+    prepared = prepare(site, now=LATER)
+    assert not isinstance(prepared, list)
+    changing = sorted(i.slug for i in prepared.site.incidents if view_moment(i, LATER) is not None)
+    assert changing and remade == changing and len(remade) < everything
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert same_tree(tmp_path / "out", tmp_path / "full")
+
+    config = site / "statusgen.toml"
+    config.write_text(config.read_text().replace('name = "Web"', 'name = "Website"', 1))
+    made.clear()
+    assert build(site, tmp_path / "out", now=LATER, cache=cache).ok
+    assert len(made) == everything  # another configuration: no view is taken from before

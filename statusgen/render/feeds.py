@@ -162,11 +162,13 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
         return made[incident.slug]
 
     windows = {m.slug: maintenance_items(site, m, now, fmt) for m in site.maintenances}
+    # When each incident last said something: once, though most incidents are in several feeds.
+    latest = {i.slug: max((u.at for u in i.updates if u.at <= now), default=None) for i in site.incidents}
 
     def newest(incidents: list[Incident], slugs: list[str]) -> list[FeedItem]:
         items = [item for slug in slugs for item in windows[slug]]
-        latest = [(max((u.at for u in i.updates if u.at <= now), default=None), i) for i in incidents]
-        ordered = sorted(((at, i) for at, i in latest if at is not None), key=lambda pair: pair[0], reverse=True)
+        ordered = sorted(((at, i) for i in incidents if (at := latest[i.slug]) is not None),
+                         key=lambda pair: pair[0], reverse=True)
         for at, incident in ordered:
             if len(items) >= config.feed_entries:
                 kept = sorted(items, key=lambda i: i.published, reverse=True)[config.feed_entries - 1].published

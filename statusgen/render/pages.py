@@ -94,14 +94,16 @@ class MonthLink:
 class PageRenderer:
     """Holds what every page shares; each method returns artifacts."""
 
-    def __init__(self, site: Site, env: jinja2.Environment, now: datetime) -> None:
+    def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
+                 known_views: dict[tuple[bytes, object], ItemView] | None = None) -> None:
+        """``fingerprints`` and ``known_views``: see :func:`views_for_site`."""
         self.site = site
         self.env = env
         self.now = now
         self.fmt = Formatter(site.config.zone)
         self.keys: PageKeys | None = None
         """Set by :meth:`reuse`: pages keep a key, and an unchanged one is not rendered again."""
-        self.views = views_for_site(site, now)
+        self.views = views_for_site(site, now, fingerprints, known_views)
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
+import jinja2.bccache
 
 from statusgen.diagnostics import Diagnostic, error
 
@@ -46,9 +47,29 @@ def _static_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+class _CompiledInMemory(jinja2.BytecodeCache):
+    """Compiled templates kept by this process, for builds without a cache folder (``serve`` rebuilding
+    on every change, tests): like the folder, each is checked against its source's checksum when loaded."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._kept.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._kept[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_IN_MEMORY = _CompiledInMemory()
+
+
 def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple[Theme | None, list[Diagnostic]]:
     """Build the theme, or report why a template cannot be used. ``compiled`` is a folder in which
-    Jinja keeps compiled templates between builds (each checked against its source's checksum)."""
+    Jinja keeps compiled templates between builds (each checked against its source's checksum);
+    without one, they are kept in this process's memory."""
     site_theme = site_dir / "themes" / name
     builtin = BUILTIN_THEMES / "default"
     search = [str(p / "templates") for p in (site_theme, builtin) if (p / "templates").is_dir()]
@@ -63,7 +84,8 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled and _usable(compiled) else None,
+        bytecode_cache=(jinja2.FileSystemBytecodeCache(str(compiled)) if compiled and _usable(compiled)
+                        else _COMPILED_IN_MEMORY),
     )
     problems: list[Diagnostic] = []
     digest = hashlib.blake2b(digest_size=16)

@@ -3,6 +3,7 @@ in lists, so a list template never branches on what it is listing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,9 +101,24 @@ def view_moment(item: Incident | Maintenance, now: datetime) -> object:
     return now
 
 
-def views_for_site(site: Site, now: datetime) -> dict[str, ItemView]:
-    """Every item's view, computed once per build and shared by all pages."""
-    views = {i.slug: incident_view(site, i, now) for i in site.incidents}
-    views.update({m.slug: maintenance_view(site, m, now) for m in site.maintenances})
+def views_for_site(site: Site, now: datetime, fingerprints: Mapping[str, bytes] | None = None,
+                   known: dict[tuple[bytes, object], ItemView] | None = None) -> dict[str, ItemView]:
+    """Every item's view, computed once per build and shared by all pages. ``known``: the views an earlier
+    build in this process made, by their item's fingerprint (``fingerprints``, by path) and moment (see
+    :func:`view_moment`), taken instead of made again; it is left holding this build's views."""
+    views: dict[str, ItemView] = {}
+    kept: dict[tuple[bytes, object], ItemView] = {}
+    items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
+    for item in items:
+        fingerprint = fingerprints.get(item.path) if fingerprints else None
+        memo = (fingerprint, view_moment(item, now)) if fingerprint is not None and known is not None else None
+        view = known.get(memo) if memo is not None and known is not None else None
+        if view is None:
+            view = incident_view(site, item, now) if isinstance(item, Incident) else maintenance_view(site, item, now)
+        if memo is not None:
+            kept[memo] = view
+        views[item.slug] = view
+    if known is not None:
+        known.clear()
+        known.update(kept)
     return views
-
