@@ -71,11 +71,13 @@ class ContentFile:
     """Relative to the site directory, with forward slashes: what diagnostics name."""
     kind: ContentKind
     slug: str
-    location: Path
+    location: str
+    """Where it is on disk (a string: a build makes one for every file, and most are never opened)."""
 
     def read(self) -> SourceFile | Diagnostic:
         """Read, decode and split the file."""
-        decoded = decode(self.path, self.location.read_bytes())
+        with open(self.location, "rb") as stream:
+            decoded = decode(self.path, stream.read())
         return decoded if isinstance(decoded, Diagnostic) else split_front_matter(self.path, self.kind, self.slug, decoded)
 
 
@@ -152,7 +154,7 @@ def content_files(site_dir: Path) -> list[ContentFile]:
         if not os.path.isdir(root):
             continue
         names = sorted(_markdown_under(root, ""), key=lambda name: name.split("/"))
-        found += [ContentFile(f"content/{kind.value}/{name}", kind, name.rpartition("/")[2][:-3], Path(root, name))
+        found += [ContentFile(f"content/{kind.value}/{name}", kind, name.rpartition("/")[2][:-3], f"{root}/{name}")
                   for name in names]
     return found
 

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from statusgen.model import Impact, MaintenanceState, Site
 
+_BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -76,20 +78,23 @@ class Uptime:
     def _worst_segments(spans: list[tuple[datetime, datetime, Impact]], weights: dict[Impact, float]) -> list[Segment]:
         """Split overlapping intervals into disjoint segments, each with the worst
         impact covering it: one sweep over the sorted start and end events."""
-        events: dict[datetime, list[tuple[Impact, int]]] = {}
+        # Counted by rank, so the worst impact covering a moment is the highest rank with a count.
+        events: dict[datetime, list[tuple[int, int]]] = {}
         for start, end, impact in spans:
-            events.setdefault(start, []).append((impact, 1))
-            events.setdefault(end, []).append((impact, -1))
-        active = dict.fromkeys(Impact, 0)
+            events.setdefault(start, []).append((impact.rank, 1))
+            events.setdefault(end, []).append((impact.rank, -1))
+        active = [0] * len(_BY_RANK)
         out: list[Segment] = []
         moments = sorted(events)
         for left, right in pairwise(moments):
-            for impact, delta in events[left]:
-                active[impact] += delta
-            covering = [i for i, count in active.items() if count > 0]
-            if not covering:
+            for rank, delta in events[left]:
+                active[rank] += delta
+            rank = len(active) - 1
+            while rank >= 0 and not active[rank]:
+                rank -= 1
+            if rank < 0:
                 continue
-            impact = max(covering, key=lambda i: i.rank)
+            impact = _BY_RANK[rank]
             if out and out[-1].end == left and out[-1].impact is impact:
                 out[-1] = Segment(out[-1].start, right, out[-1].weight, impact)
             else:
