@@ -88,15 +88,15 @@ def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: Valida
         outcomes = work(everything, report_as=1)
     results: list[tuple[bytes | None, Validated | Diagnostic]] = []
     for file, (key, made) in zip(files, outcomes, strict=True):
+        fresh = made is not None
+        if made is None:  # the cache holds it
+            assert cache is not None and key is not None
+            made = cast(Validated | None, cache.get(key))
+            if made is None:  # a damaged entry: validated again
+                made, fresh = _read_and_validate(file, config, None)[1], True
         if cache and key is not None:
-            if made is None:
-                made = cast(Validated | None, cache.get(key))
-                if made is None:  # a damaged entry: validated again
-                    made = _read_and_validate(file, config, None)[1]
-                    assert made is not None
-                    cache.put(key, made)
-            elif not isinstance(made, Diagnostic):
-                cache.put(key, made)
+            if fresh and not isinstance(made, Diagnostic):
+                cache.put(key, cast(Validated, made))
             cache.learn(file, key)
         assert made is not None
         results.append((key, made))
