@@ -76,8 +76,12 @@ class ContentFile:
 
     def read(self) -> SourceFile | Diagnostic:
         """Read, decode and split the file."""
-        with open(self.location, "rb") as stream:
-            decoded = decode(self.path, stream.read())
+        try:
+            with open(self.location, "rb") as stream:
+                data = stream.read()
+        except OSError as exc:  # unreadable, or removed since it was listed
+            return error(self.path, 1, 1, "file-unreadable", f"the file cannot be read: {exc.strerror or exc}")
+        decoded = decode(self.path, data)
         return decoded if isinstance(decoded, Diagnostic) else split_front_matter(self.path, self.kind, self.slug, decoded)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import RESOLVED_INCIDENT, SiteMaker, load, messages
+import statusgen.content
+from statusgen.sources import ContentFile, ContentKind
+from tests.conftest import RESOLVED_INCIDENT, SiteMaker, load, messages, write_site
 
 INC = "content/incidents/2026-03-02-api.md"
 PM = "content/postmortems/2026-03-api.md"
@@ -59,6 +63,13 @@ def test_file_not_utf8(make_site: SiteMaker) -> None:
     assert messages(loaded) == [
         f"{INC}:2:11: error: file is not valid UTF-8: byte 0xe9 cannot be decoded; save the file as UTF-8 [encoding]"
     ]
+
+
+def test_a_file_that_cannot_be_read_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_site(tmp_path / "site", {})
+    gone = ContentFile(INC, ContentKind.INCIDENT, "gone", str(root / INC))  # listed, then removed before it was read
+    monkeypatch.setattr(statusgen.content, "content_files", lambda site_dir: [gone])
+    assert messages(load(root)) == [f"{INC}:1:1: error: the file cannot be read: No such file or directory [file-unreadable]"]
 
 
 def test_empty_file(make_site: SiteMaker) -> None:
