@@ -5,11 +5,12 @@ of its seconds. A file whose text has not changed validates to the same
 objects, so they are kept here, under a key made of the file's path and
 text, and reused. A file whose inode, size, modification and change times
 are those it had when a build last read it is not even read again: the key
-is taken from that build (see :meth:`ValidationCache.known`). The whole cache is ignored when anything that could change
-what validation makes has changed: statusgen's own code (not only its
-version, so a development checkout never reads a stale cache), Python's
-version, ``statusgen.toml`` and a ``--base-url``. A cache that cannot be read
-is ignored too, and rebuilt: it can make a build faster, never wrong.
+is taken from that build (see :meth:`ValidationCache.known`). The whole
+cache is ignored when anything that could change what validation makes has
+changed: statusgen's own code (not only its version, so a development
+checkout never reads a stale cache), Python's version, ``statusgen.toml``
+and a ``--base-url``. A cache that cannot be read is ignored too, and
+rebuilt: it can make a build faster, never wrong.
 
 On disk it is ``.statusgen-cache/validated.pickle`` in the site directory
 (git-ignored by ``statusgen init``), each entry pickled on its own, so a
