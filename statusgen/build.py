@@ -195,8 +195,6 @@ class Prepared:
     theme: Theme
     renderer: PageRenderer
     diagnostics: list[Diagnostic]
-    fingerprints: dict[str, bytes]
-    """See :func:`statusgen.content.fingerprints` (empty without a cache)."""
 
 
 def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime,
@@ -215,7 +213,7 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
                             known_views=cache.views if cache is not None else None)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
-    return Prepared(loaded.site, theme, renderer, diagnostics, loaded.fingerprints)
+    return Prepared(loaded.site, theme, renderer, diagnostics)
 
 
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
@@ -247,7 +245,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
         reusable = manifest.previous(salt, output, spare_of(output))
         staging = Staging(output, spare=reusable.spare, keep=True)
-        prepared.renderer.reuse(prepared.fingerprints, reusable.keys(spare=staging.spare is not None))
+        prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
     else:
         staging = Staging(output)
     try:

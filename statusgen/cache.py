@@ -81,7 +81,7 @@ class ValidationCache:
         self._stats_now: dict[str, tuple[Stat, bytes]] = {}
         self._looked: dict[str, Stat] = {}
         self._trusted_before = 0
-        self.views: dict[tuple[bytes, object], ItemView] = {}
+        self.views: dict[bytes, ItemView] = {}
         """Item views the last build with this object made (see :func:`statusgen.render.views.views_for_site`),
         for the next one in the same process (``serve``, ``build --watch``); never saved, dropped with the salt."""
         self._views_salt = ""
@@ -168,7 +168,7 @@ class ValidationCache:
             made: object = pickle.loads(cast(bytes, found))
         except Exception as exc:  # a damaged entry: validated again
             log.info("ignoring a damaged entry of the cache in %s: %s", self.path, exc)
-            del self._used[key]
+            del self._used[key], self._entries[key]  # not held any more: validated again, once
             self._changed = True
             return None
         return made

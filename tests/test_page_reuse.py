@@ -146,7 +146,7 @@ def test_a_key_changes_with_any_value_and_only_with_them(site: Path) -> None:
     view = prepared.renderer.views[incident.slug]
 
     def keys() -> PageKeys:
-        return PageKeys(prepared.site, prepared.fingerprints, {}, shared=prepared.renderer.views.values())
+        return PageKeys(prepared.site, prepared.renderer.fingerprints, {}, shared=prepared.renderer.views.values())
 
     first = keys().key("incident.html", "p", {"item": incident, "view": view})
     assert first is not None
@@ -165,7 +165,7 @@ def test_the_fingerprint_of_an_incident_follows_its_file(site: Path) -> None:
     (site / edited.path).write_text((site / edited.path).read_text() + "\nMore.\n")
     after = prepare(site, now=NOW, cache=cache_of(site))
     assert not isinstance(after, list)
-    changed = {path for path in before.fingerprints if before.fingerprints[path] != after.fingerprints.get(path)}
+    changed = {path for path, fingerprint in before.renderer.fingerprints.items() if fingerprint != after.renderer.fingerprints.get(path)}
     assert changed == {edited.path}
     assert os.path.isfile(site / edited.path)
 

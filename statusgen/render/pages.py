@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections import defaultdict
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +30,7 @@ from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, paginate
-from statusgen.render.views import ItemView, view_moment, views_for_site
+from statusgen.render.views import ItemView, view_digest, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -95,15 +93,21 @@ class PageRenderer:
     """Holds what every page shares; each method returns artifacts."""
 
     def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 known_views: dict[tuple[bytes, object], ItemView] | None = None) -> None:
-        """``fingerprints`` and ``known_views``: see :func:`views_for_site`."""
+                 known_views: dict[bytes, ItemView] | None = None) -> None:
+        """``fingerprints``: by source path, see :func:`statusgen.content.fingerprints` (with a cache);
+        ``known_views``: see :func:`views_for_site`."""
         self.site = site
         self.env = env
         self.now = now
         self.fmt = Formatter(site.config.zone)
         self.keys: PageKeys | None = None
         """Set by :meth:`reuse`: pages keep a key, and an unchanged one is not rendered again."""
-        self.views = views_for_site(site, now, fingerprints, known_views)
+        self.fingerprints: Mapping[str, bytes] = fingerprints or {}
+        items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
+        self.view_digests = {item.slug: view_digest(item, fingerprint, now) for item in items
+                             if (fingerprint := self.fingerprints.get(item.path)) is not None}
+        """By slug, what each item's view is made from (see :func:`view_digest`), when the item has a fingerprint."""
+        self.views = views_for_site(site, now, self.view_digests, known_views)
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)
@@ -135,18 +139,11 @@ class PageRenderer:
         html = self.env.get_template(template).render(context)
         return Artifact(path, html.encode("utf-8"), listed_as, key)
 
-    def reuse(self, fingerprints: Mapping[str, bytes], previous: Mapping[str, Container[bytes]]) -> None:
+    def reuse(self, previous: Mapping[str, Container[bytes]]) -> None:
         """Key every page from now on, and reuse those whose key is among ``previous`` (by output path)."""
-        items: list[Incident | Maintenance] = [*self.site.incidents, *self.site.maintenances]
-        derived, shared = [], []
-        for item in items:
-            view, fingerprint = self.views[item.slug], fingerprints.get(item.path)
-            if fingerprint is None:
-                shared.append(view)
-            else:  # the view is a function of its item and of this (see view_moment): nothing to pickle
-                moment = pickle.dumps(view_moment(item, self.now), protocol=5)
-                derived.append((view, hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()))
-        self.keys = PageKeys(self.site, fingerprints, previous, constants=(self.fmt,), shared=shared, derived=derived)
+        derived = [(self.views[slug], digest) for slug, digest in self.view_digests.items()]
+        shared = [view for slug, view in self.views.items() if slug not in self.view_digests]
+        self.keys = PageKeys(self.site, self.fingerprints, previous, constants=(self.fmt,), shared=shared, derived=derived)
 
     def not_found(self) -> Artifact:
         return self.page("404.html", "404.html", "", absolute_root=True)

@@ -3,6 +3,8 @@ in lists, so a list template never branches on what it is listing."""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,22 +103,29 @@ def view_moment(item: Incident | Maintenance, now: datetime) -> object:
     return now
 
 
-def views_for_site(site: Site, now: datetime, fingerprints: Mapping[str, bytes] | None = None,
-                   known: dict[tuple[bytes, object], ItemView] | None = None) -> dict[str, ItemView]:
+def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime) -> bytes:
+    """A digest of what an item's view is made from, given statusgen's code and the configuration: the item
+    (its ``fingerprint``, see :func:`statusgen.content.fingerprints`) and its :func:`view_moment`. Two views
+    with the same digest are the same, so it stands in for the view in page keys and keys kept views."""
+    moment = pickle.dumps(view_moment(item, now), protocol=5)
+    return hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()
+
+
+def views_for_site(site: Site, now: datetime, digests: Mapping[str, bytes] | None = None,
+                   known: dict[bytes, ItemView] | None = None) -> dict[str, ItemView]:
     """Every item's view, computed once per build and shared by all pages. ``known``: the views an earlier
-    build in this process made, by their item's fingerprint (``fingerprints``, by path) and moment (see
-    :func:`view_moment`), taken instead of made again; it is left holding this build's views."""
+    build in this process made, by :func:`view_digest` (``digests``: this build's, by slug), taken instead
+    of made again; it is left holding this build's views."""
     views: dict[str, ItemView] = {}
-    kept: dict[tuple[bytes, object], ItemView] = {}
+    kept: dict[bytes, ItemView] = {}
     items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
     for item in items:
-        fingerprint = fingerprints.get(item.path) if fingerprints else None
-        memo = (fingerprint, view_moment(item, now)) if fingerprint is not None and known is not None else None
-        view = known.get(memo) if memo is not None and known is not None else None
+        digest = digests.get(item.slug) if digests is not None and known is not None else None
+        view = known.get(digest) if digest is not None and known is not None else None
         if view is None:
             view = incident_view(site, item, now) if isinstance(item, Incident) else maintenance_view(site, item, now)
-        if memo is not None:
-            kept[memo] = view
+        if digest is not None:
+            kept[digest] = view
         views[item.slug] = view
     if known is not None:
         known.clear()
