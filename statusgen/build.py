@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
-from statusgen.cache import ValidationCache
+from statusgen.cache import ValidationCache, page_digest
 from statusgen.check import policy_findings
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
@@ -131,6 +131,8 @@ class Written:
     bytes: int
     keys: dict[str, builtins.bytes]
     """By path, the key of each page that has one (for the next build's reuse)."""
+    digests: dict[str, builtins.bytes]
+    """By path, the digest of each page with a key that was rendered (not reused): see :func:`page_digest`."""
     reused: int
     """Pages taken as they were from the previous output instead of rendered."""
 
@@ -142,6 +144,7 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     paths: list[str] = []
     pages: list[str] = []
     keys: dict[str, bytes] = {}
+    digests: dict[str, bytes] = {}
     size = reused = 0
     for part in parts:
         release_free_memory()  # what the section before freed: a forked worker would copy those pages as it reused them
@@ -153,12 +156,14 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
             if artifact.key is not None:
                 keys[artifact.path] = artifact.key
                 reused += artifact.reused
+                if not artifact.reused:
+                    digests[artifact.path] = page_digest(artifact.data)
             if len(paths) % 100 == 0:
                 if count_into is not None:
                     count_into.value = len(paths)
                 if progress:
                     progress("writing", len(paths) + (others.value if others is not None else 0), 0)
-    return Written(paths, pages, size, keys, reused)
+    return Written(paths, pages, size, keys, digests, reused)
 
 
 def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None) -> Written:
@@ -184,7 +189,7 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
                           lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
                                                  progress, others=counted))
     return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes,
-                   mine.keys | theirs.keys, mine.reused + theirs.reused)
+                   mine.keys | theirs.keys, mine.digests | theirs.digests, mine.reused + theirs.reused)
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         staging.discard()
         raise
     if manifest is not None:
-        manifest.record(salt, output, written.keys)
+        manifest.record(salt, output, written.keys, written.digests)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)

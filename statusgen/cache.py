@@ -207,8 +207,25 @@ def _save(path: Path, value: object) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-#: A page's key and its file's inode, size and modification time (ns) when the build that wrote it ended.
-_Entry = tuple[bytes, int, int, int]
+#: A page's key, its file's inode, size and modification time (ns) when the build that wrote it ended, and a
+#: digest of its bytes (see :func:`page_digest`; empty when unknown).
+_Entry = tuple[bytes, int, int, int, bytes]
+
+
+def page_digest(data: bytes) -> bytes:
+    """What a page's bytes digest to: a restored copy of an output is trusted page by page on it."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _same_bytes(path: str, size: int, digest: bytes) -> bool:
+    """Whether the file at ``path`` holds ``size`` bytes that digest to ``digest``."""
+    try:
+        if not digest or os.stat(path).st_size != size:
+            return False
+        with open(path, "rb") as stream:
+            return page_digest(stream.read()) == digest
+    except OSError:
+        return False
 
 
 def identity(path: str) -> tuple[int, int, int] | None:
@@ -235,10 +252,20 @@ class _Record:
         if salt != self.salt:
             return {}
         root, kept = str(folder), {}
-        for path, (key, inode, size, modified) in self.pages.items():
+        for path, (key, inode, size, modified, _) in self.pages.items():
             if identity(f"{root}/{path}") == (inode, size, modified):
                 kept[path] = (key, size)
         return kept
+
+    def restored(self, folder: Path, salt: str) -> dict[str, tuple[bytes, int]]:
+        """Like :meth:`intact`, for a copy of the output this build wrote (restored by a CI runner's cache, so
+        every file has another inode and the marker is another file): each page still holding the bytes this
+        build wrote, read and digested."""
+        if salt != self.salt:
+            return {}
+        root = str(folder)
+        return {path: (key, size) for path, (key, _, size, _, digest) in self.pages.items()
+                if _same_bytes(f"{root}/{path}", size, digest)}
 
 
 @dataclass(frozen=True)
@@ -274,7 +301,7 @@ class PageManifest:
     or replaced since (by hand, by another build, by a post-processing step) is never reused.
     ``path`` None keeps it in memory only (``serve``)."""
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -302,8 +329,12 @@ class PageManifest:
         stored = self._stored()
         current, before = stored.get("current"), stored.get("spare")
         keys: dict[str, bytes] = {}
-        if current is not None and identity(f"{output}/{MARKER}") == current.marker:
-            keys = {path: key for path, (key, _) in current.intact(output, salt).items()}
+        if current is not None:
+            found = identity(f"{output}/{MARKER}")
+            if found == current.marker:
+                keys = {path: key for path, (key, _) in current.intact(output, salt).items()}
+            elif found is not None:  # a copy: its pages are each checked by what they hold
+                keys = {path: key for path, (key, _) in current.restored(output, salt).items()}
         marker = identity(f"{spare}/{MARKER}")
         if marker is None:  # no spare, or not a build's output
             return Reusable(keys, None)
@@ -311,17 +342,20 @@ class PageManifest:
             return Reusable(keys, Spare(spare, {}))
         return Reusable(keys, Spare(spare, before.intact(spare, salt)))
 
-    def record(self, salt: str, output: Path, keys: dict[str, bytes]) -> None:
-        """Keep the keys of the pages just written into ``output``, with their files' identities; the record of
+    def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes]) -> None:
+        """Keep the keys of the pages just written into ``output``, with their files' identities and digests
+        (``digests``: of the pages rendered; a reused page's is the one recorded with its key); the record of
         the output it replaced is kept as the spare's (a build with a manifest always keeps a spare)."""
         marker = identity(f"{output}/{MARKER}")
         if marker is None:
             return
+        stored = self._stored()
+        before = {entry[0]: entry[4] for record in stored.values() if record is not None for entry in record.pages.values()}
         root, pages = str(output), {}
         for path, key in keys.items():
             found = identity(f"{root}/{path}")
             if found is not None:
-                pages[path] = (key, *found)
-        self._kept = {"current": _Record(salt, marker, pages), "spare": self._stored().get("current")}
+                pages[path] = (key, *found, digests.get(path) or before.get(key, b""))
+        self._kept = {"current": _Record(salt, marker, pages), "spare": stored.get("current")}
         if self.path is not None:
             _save(self.path, (self.VERSION, self._kept))

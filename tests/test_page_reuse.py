@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,6 +92,44 @@ def test_a_page_changed_in_the_output_since_is_rendered_again(site: Path, tmp_pa
     assert again.ok and taken
     assert "postmortems/index.html" not in taken and "404.html" not in taken
     assert page.read_bytes() == original and (out / "404.html").is_file()
+
+
+def restore_as_ci_does(site: Path, out: Path) -> None:
+    """What a CI runner that restores the cache and the output has: the same files, each a new one (another
+    inode, a new change time), in a fresh checkout (every content file new too), and no spare."""
+    for folder in (out, site / "content"):
+        aside = folder.with_name(folder.name + ".aside")
+        folder.rename(aside)
+        shutil.copytree(aside, folder)  # copies keep the modification times, as a cache's archive does
+        shutil.rmtree(aside)
+    shutil.rmtree(out.with_name(f".{out.name}.spare"), ignore_errors=True)
+
+
+def test_a_restored_output_is_reused_page_by_page_on_what_each_page_holds(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    restore_as_ci_does(site, out)
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    # A page changed in the copy, to the same size: only what it holds tells it from the page the build wrote.
+    tampered = out / "postmortems/index.html"
+    original = tampered.read_bytes()
+    tampered.write_bytes(original.replace(b"<h1>", b"<H1>", 1))
+    assert tampered.stat().st_size == len(original)
+
+    taken = record_reuse(monkeypatch)
+    again = build(site, out, now=LATER, cache=cache_of(site), parallel=False)
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert again.ok and again.reused == len(taken) > again.pages * 0.7
+    assert "postmortems/index.html" not in taken and f"incidents/{edited.stem}/index.html" not in taken
+    assert same_tree(out, tmp_path / "full")
+
+    # The output this build wrote is recorded with the digests of the pages it reused too: restored once
+    # more and built at the same time, every page is reused.
+    restore_as_ci_does(site, out)
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=True).reused == again.pages
+    assert same_tree(out, tmp_path / "full")
 
 
 def test_a_theme_change_reuses_nothing(site: Path, tmp_path: Path) -> None:
