@@ -50,12 +50,15 @@ Outcome = tuple[bytes | None, Validated | Diagnostic | None]
 
 
 def _read_and_validate(file: ContentFile, config: SiteConfig, cache: ValidationCache | None) -> Outcome:
-    source = file.read()
+    data = file.read_bytes()
+    if isinstance(data, Diagnostic):
+        return None, data
+    key = ValidationCache.key(file, data) if cache else None
+    if cache and key is not None and cache.holds(key):  # not even decoded
+        return key, None
+    source = file.parse(data)
     if isinstance(source, Diagnostic):
         return None, source
-    key = ValidationCache.key(source) if cache else None
-    if cache and key is not None and cache.holds(key):
-        return key, None
     return key, _validate(source, config)
 
 

@@ -76,11 +76,19 @@ class ContentFile:
 
     def read(self) -> SourceFile | Diagnostic:
         """Read, decode and split the file."""
+        data = self.read_bytes()
+        return data if isinstance(data, Diagnostic) else self.parse(data)
+
+    def read_bytes(self) -> bytes | Diagnostic:
+        """The file's bytes, as they are on disk."""
         try:
             with open(self.location, "rb") as stream:
-                data = stream.read()
+                return stream.read()
         except OSError as exc:  # unreadable, or removed since it was listed
             return error(self.path, 1, 1, "file-unreadable", f"the file cannot be read: {exc.strerror or exc}")
+
+    def parse(self, data: bytes) -> SourceFile | Diagnostic:
+        """Decode and split the file's bytes."""
         decoded = decode(self.path, data)
         return decoded if isinstance(decoded, Diagnostic) else split_front_matter(self.path, self.kind, self.slug, decoded)
 

@@ -116,13 +116,13 @@ def test_the_cache_revalidates_only_changed_files_and_the_output_matches_a_full_
 
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = ContentFile.read
+    real = ContentFile.read_bytes
 
     def counting(self: ContentFile) -> object:
         seen.append(self.path)
         return real(self)
 
-    monkeypatch.setattr(ContentFile, "read", counting)
+    monkeypatch.setattr(ContentFile, "read_bytes", counting)
     return seen
 
 
