@@ -55,7 +55,7 @@ def test_workflow_checks_pull_requests_deploys_main_and_rebuilds_on_a_schedule(t
     assert "statusgen build" in [s.get("run") for s in deploy["steps"]]
     steps = [s.get("uses", s.get("run", "")) for s in deploy["steps"]]
     cache = next(s for s in deploy["steps"] if s.get("uses", "").startswith("actions/cache@"))
-    assert cache["with"]["path"].split() == [".statusgen-cache", "output"]
+    assert cache["with"]["path"].split() == [".statusgen-cache", "output", ".output.spare"]
     assert steps.index(cache["uses"]) < steps.index("statusgen build")
     assert deploy["environment"]["url"] == "${{ steps.deployment.outputs.page_url }}"
 
