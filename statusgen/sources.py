@@ -74,11 +74,6 @@ class ContentFile:
     location: str
     """Where it is on disk (a string: a build makes one for every file, and most are never opened)."""
 
-    def read(self) -> SourceFile | Diagnostic:
-        """Read, decode and split the file."""
-        data = self.read_bytes()
-        return data if isinstance(data, Diagnostic) else self.parse(data)
-
     def read_bytes(self) -> bytes | Diagnostic:
         """The file's bytes, as they are on disk."""
         try:
