@@ -17,24 +17,29 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from statusgen.model import Impact, MaintenanceState, Site
 
 _BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
 
-
-@dataclass(frozen=True)
-class Segment:
-    start: datetime
-    end: datetime
-    weight: float
-    impact: Impact
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
+def _us(moment: datetime) -> int:
+    """An instant as whole microseconds since 1970: exact, and an int compares, hashes and subtracts
+    several times faster than an aware datetime (a build sweeps every interval of the history)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _seconds(us: int) -> float:
+    """What ``timedelta(microseconds=us).total_seconds()`` is, to the last bit."""
+    return us / 1_000_000
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -43,8 +48,8 @@ def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datet
     return merged
 
 
-def _overlap(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> timedelta:
-    total = timedelta(0)
+def _overlap(spans: list[tuple[int, int]], start: int, end: int) -> int:
+    total = 0
     for s, e in spans:
         lo, hi = max(s, start), min(e, end)
         if hi > lo:
@@ -52,87 +57,100 @@ def _overlap(spans: list[tuple[datetime, datetime]], start: datetime, end: datet
     return total
 
 
+@dataclass(frozen=True)
+class _Segments:
+    """One component's history as disjoint segments, each with the worst impact covering it, in order:
+    parallel lists (starts and ends in microseconds, see :func:`_us`), so a query bisects ``starts``."""
+
+    starts: list[int]
+    ends: list[int]
+    weights: list[float]
+    impacts: list[Impact]
+
+
 class Uptime:
     """Per-component impact segments, computed once, queried for any period."""
 
     def __init__(self, site: Site, now: datetime) -> None:
         self.now = now
+        self._now = now_us = _us(now)
         weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
-        self.segments: dict[str, list[Segment]] = {}
-        self.maintenance: dict[str, list[tuple[datetime, datetime]]] = {}
-        intervals: dict[str, list[tuple[datetime, datetime, Impact]]] = {c.id: [] for c in site.config.components}
+        intervals: dict[str, list[tuple[int, int, int]]] = {c.id: [] for c in site.config.components}
         for incident in site.incidents:
             for interval in incident.intervals:
-                end = min(interval.end or now, now)
-                if end > interval.start:
-                    intervals[interval.component].append((interval.start, end, interval.impact))
-        for cid, spans in intervals.items():
-            self.segments[cid] = self._worst_segments(spans, weights)
+                end = min(_us(interval.end), now_us) if interval.end is not None else now_us
+                start = _us(interval.start)
+                if end > start:
+                    intervals[interval.component].append((start, end, interval.impact.rank))
+        self._segments = {cid: self._worst_segments(spans, weights) for cid, spans in intervals.items()}
+        self._maintenance: dict[str, list[tuple[int, int]]] = {}
         for cid in intervals:
-            windows = [(m.scheduled_start, min(m.scheduled_end, now)) for m in site.maintenances
+            windows = [(_us(m.scheduled_start), min(_us(m.scheduled_end), now_us)) for m in site.maintenances
                        if cid in m.components and m.state is not MaintenanceState.CANCELLED and m.scheduled_start < now]
-            self.maintenance[cid] = _merge([w for w in windows if w[1] > w[0]])
-        self._starts = {cid: [s.start for s in segs] for cid, segs in self.segments.items()}
+            self._maintenance[cid] = _merge([w for w in windows if w[1] > w[0]])
 
     @staticmethod
-    def _worst_segments(spans: list[tuple[datetime, datetime, Impact]], weights: dict[Impact, float]) -> list[Segment]:
-        """Split overlapping intervals into disjoint segments, each with the worst
-        impact covering it: one sweep over the sorted start and end events."""
+    def _worst_segments(spans: list[tuple[int, int, int]], weights: dict[Impact, float]) -> _Segments:
+        """Split overlapping intervals (start, end, impact rank) into disjoint segments, each with the worst
+        impact covering it: one sweep over the start and end events in time order."""
         # Counted by rank, so the worst impact covering a moment is the highest rank with a count.
-        events: dict[datetime, list[tuple[int, int]]] = {}
-        for start, end, impact in spans:
-            events.setdefault(start, []).append((impact.rank, 1))
-            events.setdefault(end, []).append((impact.rank, -1))
+        events = sorted([(start, rank, 1) for start, _, rank in spans] + [(end, rank, -1) for _, end, rank in spans])
         active = [0] * len(_BY_RANK)
-        out: list[Segment] = []
-        moments = sorted(events)
-        for left, right in pairwise(moments):
-            for rank, delta in events[left]:
-                active[rank] += delta
-            rank = len(active) - 1
+        out = _Segments([], [], [], [])
+        count, n = len(events), 0
+        while n < count:
+            left = events[n][0]
+            while n < count and events[n][0] == left:
+                active[events[n][1]] += events[n][2]
+                n += 1
+            if n == count:
+                break
+            right, rank = events[n][0], len(active) - 1
             while rank >= 0 and not active[rank]:
                 rank -= 1
             if rank < 0:
                 continue
             impact = _BY_RANK[rank]
-            if out and out[-1].end == left and out[-1].impact is impact:
-                out[-1] = Segment(out[-1].start, right, out[-1].weight, impact)
+            if out.ends and out.ends[-1] == left and out.impacts[-1] is impact:
+                out.ends[-1] = right
             else:
-                out.append(Segment(left, right, weights.get(impact, 0.0), impact))
+                out.starts.append(left)
+                out.ends.append(right)
+                out.weights.append(weights.get(impact, 0.0))
+                out.impacts.append(impact)
         return out
 
-    def _segments_in(self, cid: str, start: datetime, end: datetime) -> list[Segment]:
-        segments = self.segments[cid]
-        index = max(bisect_left(self._starts[cid], start) - 1, 0)
-        found = []
-        for segment in segments[index:]:
-            if segment.start >= end:
-                break
-            if segment.end > start:
-                found.append(segment)
-        return found
+    def _segments_in(self, cid: str, start: int, end: int) -> range:
+        """The indexes of the segments of ``cid`` that overlap [start, end)."""
+        segments = self._segments[cid]
+        first = max(bisect_left(segments.starts, start) - 1, 0)
+        while first < len(segments.starts) and segments.ends[first] <= start and segments.starts[first] < end:
+            first += 1
+        last = bisect_left(segments.starts, end, lo=first)
+        return range(first, last)
 
     def ratio(self, cid: str, start: datetime, end: datetime) -> float | None:
         """Uptime of one component over [start, end) as 0..1; None when no
         countable time remains (the period is in the future or all maintenance)."""
-        # In UTC: subtracting two times that share a zone gives wall-clock time, wrong across DST.
-        start, end = start.astimezone(UTC), min(end, self.now).astimezone(UTC)
-        if end <= start:
+        # As instants: subtracting two wall-clock times of one zone would be wrong across DST.
+        lo_us, hi_us = _us(start), min(_us(end), self._now)
+        if hi_us <= lo_us:
             return None
-        maintenance = self.maintenance[cid]
-        counted = (end - start) - _overlap(maintenance, start, end)
-        if counted <= timedelta(0):
+        maintenance = self._maintenance[cid]
+        counted = (hi_us - lo_us) - _overlap(maintenance, lo_us, hi_us)
+        if counted <= 0:
             return None
+        segments = self._segments[cid]
         down = 0.0
-        for segment in self._segments_in(cid, start, end):
-            lo, hi = max(segment.start, start), min(segment.end, end)
-            span = (hi - lo) - _overlap(maintenance, lo, hi)
-            down += segment.weight * span.total_seconds()
-        return max(0.0, 1.0 - down / counted.total_seconds())
+        for n in self._segments_in(cid, lo_us, hi_us):
+            lo, hi = max(segments.starts[n], lo_us), min(segments.ends[n], hi_us)
+            down += segments.weights[n] * _seconds((hi - lo) - _overlap(maintenance, lo, hi))
+        return max(0.0, 1.0 - down / _seconds(counted))
 
     def worst_in(self, cid: str, start: datetime, end: datetime) -> Impact:
         """The worst impact the component had during [start, end)."""
-        return max((s.impact for s in self._segments_in(cid, start, min(end, self.now))),
+        impacts = self._segments[cid].impacts
+        return max((impacts[n] for n in self._segments_in(cid, _us(start), min(_us(end), self._now))),
                    key=lambda i: i.rank, default=Impact.OPERATIONAL)
 
 

@@ -3,11 +3,14 @@ maintenance, and a site zone other than UTC (NOW = 2026-03-10 12:00 UTC)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from statusgen.model import Impact, Site
+from statusgen.model import Impact, ImpactInterval, Incident, IncidentState, Maintenance, MaintenanceState, Severity, Site
 from statusgen.uptime import Uptime, day_bounds, percent
 from tests.conftest import NOW, SiteMaker, load
 from tests.policy_fixtures import POLICY_CONFIG, incident
@@ -118,3 +121,66 @@ def test_percent_never_rounds_an_outage_up_to_100() -> None:
     assert percent(1.0) == "100%"
     assert percent(0.96042) == "96.04%"
     assert percent(None) == "no data"
+
+
+# -- any history: the sweep agrees with counting minute by minute ------------------------------------------------------
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+RANKED = [Impact.DEGRADED_PERFORMANCE, Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE]
+#: Intervals of one or two components, in minutes from T0: (component, impact, start, length or None for ongoing).
+SPANS = st.lists(st.tuples(st.sampled_from(["api", "web"]), st.sampled_from(RANKED), st.integers(0, 300),
+                           st.one_of(st.none(), st.integers(1, 120))), max_size=12)
+WINDOWS = st.lists(st.tuples(st.integers(0, 300), st.integers(1, 90), st.booleans()), max_size=3)
+
+
+def _history(base: Site, spans: list[tuple[str, Impact, int, int | None]], windows: list[tuple[int, int, bool]]) -> Site:
+    def at(minutes: int) -> datetime:
+        return T0 + minutes * MINUTE
+
+    incidents = tuple(
+        Incident(slug=f"i{n}", path=f"i{n}.md", title="x", severity=Severity.SEV2, state=IncidentState.RESOLVED,
+                 started=at(start), resolved=None if length is None else at(start + length), components=((cid, impact),),
+                 updates=(), postmortem=None, summary="", lead_html="",
+                 intervals=(ImpactInterval(cid, impact, at(start), None if length is None else at(start + length)),))
+        for n, (cid, impact, start, length) in enumerate(spans))
+    maintenances = tuple(
+        Maintenance(slug=f"m{n}", path=f"m{n}.md", title="m", components=("api",), updates=(), summary="", lead_html="",
+                    state=MaintenanceState.CANCELLED if cancelled else MaintenanceState.COMPLETED,
+                    scheduled_start=at(start), scheduled_end=at(start + length))
+        for n, (start, length, cancelled) in enumerate(windows))
+    return dataclasses.replace(base, incidents=incidents, maintenances=maintenances)
+
+
+def _by_minute(site: Site, cid: str, now: datetime, start: datetime, end: datetime) -> tuple[float | None, Impact]:
+    """The ratio and the worst impact over [start, end), counted one minute at a time (every moment here is whole minutes)."""
+    weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
+    counted, down, worst_seen = 0, 0.0, Impact.OPERATIONAL
+    moment = start
+    while moment < min(end, now):
+        covering = [i.impact for incident in site.incidents for i in incident.intervals
+                    if i.component == cid and i.start <= moment < (i.end or now)]
+        impact = max(covering, key=lambda i: i.rank, default=Impact.OPERATIONAL)
+        worst_seen = max(worst_seen, impact, key=lambda i: i.rank)
+        in_window = any(cid in m.components and m.state is not MaintenanceState.CANCELLED
+                        and m.scheduled_start <= moment < m.scheduled_end for m in site.maintenances)
+        if not in_window:
+            counted += 1
+            down += weights.get(impact, 0.0)
+        moment += MINUTE
+    return (1 - down / counted if counted else None), worst_seen
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spans=SPANS, windows=WINDOWS, now_at=st.integers(0, 420), period=st.tuples(st.integers(-30, 420), st.integers(0, 300)))
+def test_any_history_gives_what_counting_each_minute_gives(make_site: SiteMaker, spans: list[tuple[str, Impact, int, int | None]],
+                                                           windows: list[tuple[int, int, bool]], now_at: int,
+                                                           period: tuple[int, int]) -> None:
+    site = _history(site_in(make_site, "UTC"), spans, windows)
+    now = T0 + now_at * MINUTE
+    start, end = T0 + period[0] * MINUTE, T0 + (period[0] + period[1]) * MINUTE
+    uptime = Uptime(site, now)
+    for cid in ("api", "web"):
+        ratio, worst_seen = _by_minute(site, cid, now, start, end)
+        assert uptime.ratio(cid, start, end) == (pytest.approx(ratio) if ratio is not None else None)
+        assert uptime.worst_in(cid, start, end) is worst_seen
