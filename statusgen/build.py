@@ -17,6 +17,7 @@ from pathlib import Path
 
 from statusgen.cache import ValidationCache, page_digest
 from statusgen.check import policy_findings
+from statusgen.collector import collector_kept_off
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.model import Site
@@ -238,32 +239,34 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         now, problem = build_time()
         if problem:
             return BuildResult(False, (problem,))
-    prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
-    if not isinstance(prepared, Prepared):
-        return BuildResult(False, tuple(prepared))
-    site = prepared.site
-    if parallel is None:
-        parallel = (len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
-                    and worth_writing_in_two())
-    parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1)
-    manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
-    if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
-        reusable = manifest.previous(salt, output, spare_of(output))
-        staging = Staging(output, spare=reusable.spare, keep=True)
-        prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
-    else:
-        staging = Staging(output)
-    try:
-        written = write_site(parts, staging, parallel=parallel, progress=progress)
-        maps = sitemap(site, written.pages)
-        size = written.bytes + sum(staging.write(artifact) for artifact in maps)
-        paths = [*written.paths, *(artifact.path for artifact in maps)]
-        check_unique(paths)
-        staging.prune(paths)
-        staging.commit()
-    except BaseException:
-        staging.discard()
-        raise
+    with collector_kept_off() as site_made:  # see statusgen.collector
+        prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
+        if not isinstance(prepared, Prepared):
+            return BuildResult(False, tuple(prepared))
+        site = prepared.site
+        if parallel is None:
+            parallel = (len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
+                        and worth_writing_in_two())
+        parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1)
+        manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
+        if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
+            reusable = manifest.previous(salt, output, spare_of(output))
+            staging = Staging(output, spare=reusable.spare, keep=True)
+            prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
+        else:
+            staging = Staging(output)
+        site_made()
+        try:
+            written = write_site(parts, staging, parallel=parallel, progress=progress)
+            maps = sitemap(site, written.pages)
+            size = written.bytes + sum(staging.write(artifact) for artifact in maps)
+            paths = [*written.paths, *(artifact.path for artifact in maps)]
+            check_unique(paths)
+            staging.prune(paths)
+            staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
     if manifest is not None:
         manifest.record(salt, output, written.keys, written.digests)
     files = len(written.paths) + len(maps) + 1  # the marker file too
