@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from statusgen.build import build
 from statusgen.render.api import json_bytes, json_bytes_streamed
-from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, build_at
+from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at
 from tests.fixtures_subscribers import MAINTENANCE, OPEN_MAJOR, OPEN_MINOR, POSTMORTEM
 from tests.statuspage_schema import SCHEMAS
 
@@ -193,3 +194,33 @@ def test_streamed_json_is_the_same_file(document: dict[str, object], lists: dict
     the file must be what encoding the whole document at once writes, whatever the keys, values and nesting."""
     document = {key: value for key, value in document.items() if key not in lists}
     assert json_bytes_streamed(document, {key: iter(items) for key, items in lists.items()}) == json_bytes({**document, **lists})
+
+
+def test_every_time_in_every_file_is_utc_to_the_second_whatever_the_zone_and_the_precision_written(make_site: SiteMaker) -> None:
+    """Front matter may give an offset and fractions of a second; the API gives UTC, whole seconds, with a Z."""
+    written = (RESOLVED_INCIDENT.replace("started: 2026-03-02T14:00:00Z", "started: 2026-03-02T15:00:07.250+01:00")
+               .replace("resolved: 2026-03-02T15:30:00Z", "resolved: 2026-03-02 10:30:59.999-05:00"))
+    root = make_site({RESOLVED[0]: written, "content/incidents/2026-03-10-email-migration.md": MAINTENANCE,
+                      "content/postmortems/api-errors.md": POSTMORTEM},
+                     config=CONFIG.replace('timezone = "UTC"', 'timezone = "Asia/Kolkata"'))
+    assert build(root, now=NOW).ok
+    times: list[str] = []
+
+    def collect(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                collect(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                collect(v, key)
+        elif isinstance(value, str) and key.endswith(("_at", "_for", "_until", "started", "resolved", "start", "end",
+                                                        "as_of", "published", "due", "scheduled_start", "scheduled_end")):
+            times.append(value)
+
+    for path in sorted((root / "output/api").rglob("*.json")):
+        collect(json.loads(path.read_text(encoding="utf-8")))
+    assert len(times) > 40
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", t) for t in times), sorted(set(times))
+    own = json.loads((root / "output/api/statusgen/v1/incidents.json").read_text(encoding="utf-8"))
+    incident = next(i for i in own["incidents"] if i["id"] == "2026-03-02-api-errors")
+    assert (incident["started"], incident["resolved"]) == ("2026-03-02T14:00:07Z", "2026-03-02T15:30:59Z")
