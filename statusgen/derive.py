@@ -216,7 +216,7 @@ def incident_duration(incident: Incident, now: datetime) -> timedelta:
 
 def incidents_for_component(site: Site, component_id: str) -> tuple[Incident, ...]:
     """Incidents that touched a component, newest first."""
-    return tuple(i for i in site.incidents if component_id in i.affected())
+    return site.incidents_touching(component_id)
 
 
 def maintenances_for_component(site: Site, component_id: str) -> tuple[Maintenance, ...]:

@@ -292,8 +292,20 @@ class Site:
     def _postmortems_by_slug(self) -> dict[str, Postmortem]:
         return {p.slug: p for p in self.postmortems}
 
+    @cached_property
+    def _incidents_by_component(self) -> dict[str, tuple[Incident, ...]]:
+        found: dict[str, list[Incident]] = {}
+        for incident in self.incidents:
+            for component in incident.affected():
+                found.setdefault(component, []).append(incident)
+        return {component: tuple(incidents) for component, incidents in found.items()}
+
     def incident(self, slug: str) -> Incident | None:
         return self._incidents_by_slug.get(slug)
+
+    def incidents_touching(self, component: str) -> tuple[Incident, ...]:
+        """The incidents that touched ``component``, newest first (indexed once: pages and feeds ask for each component)."""
+        return self._incidents_by_component.get(component, ())
 
     def postmortem(self, slug: str) -> Postmortem | None:
         return self._postmortems_by_slug.get(slug)

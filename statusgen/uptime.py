@@ -121,7 +121,9 @@ class Uptime:
         return out
 
     def _segments_in(self, cid: str, start: int, end: int) -> range:
-        """The indexes of the segments of ``cid`` that overlap [start, end)."""
+        """The indexes of the segments of ``cid`` that overlap [start, end) (none when it is empty)."""
+        if end <= start:
+            return range(0)
         segments = self._segments[cid]
         first = max(bisect_left(segments.starts, start) - 1, 0)
         while first < len(segments.starts) and segments.ends[first] <= start and segments.starts[first] < end:
@@ -136,7 +138,8 @@ class Uptime:
         lo_us, hi_us = _us(start), min(_us(end), self._now)
         if hi_us <= lo_us:
             return None
-        maintenance = self._maintenance[cid]
+        # Only the windows that meet the period: each segment in it is checked against them.
+        maintenance = [(s, e) for s, e in self._maintenance[cid] if s < hi_us and e > lo_us]
         counted = (hi_us - lo_us) - _overlap(maintenance, lo_us, hi_us)
         if counted <= 0:
             return None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from statusgen.derive import component_status_at, history_months, maintenance_phase, overview
+from statusgen.derive import component_status_at, history_months, incidents_for_component, maintenance_phase, overview
 from statusgen.model import Impact, MaintenancePhase
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
+from tests.policy_fixtures import incident
 
 OPEN = """\
 ---
@@ -132,3 +133,18 @@ def test_overview_days_are_in_site_timezone(make_site: SiteMaker) -> None:
     days = dict(overview(loaded.site, NOW).days)
     # 23:30 UTC on 9 March is 00:30 on 10 March in Berlin
     assert [i.slug for i in days[datetime(2026, 3, 10).date()]] == ["late"]
+
+
+def test_a_components_incidents_are_those_that_touched_it_newest_first(make_site: SiteMaker) -> None:
+    files = {f"content/incidents/2026-02-{day:02d}-n{day}.md": incident(
+        started=f"2026-02-{day:02d}T10:00:00Z", resolved=f"2026-02-{day:02d}T11:00:00Z",
+        components={cid: "partial_outage" for cid in ("api", "web", "email")[:1 + day % 3]},
+        changes=[(f"2026-02-{day:02d}T10:30:00Z", "email=major_outage")] if day % 5 == 0 else None)
+        for day in range(1, 21)}
+    site = site_with(make_site, files)
+    for component in ("api", "web", "email"):
+        found = incidents_for_component(site, component)
+        assert [i.slug for i in found] == [i.slug for i in site.incidents if component in i.affected()]
+        assert [i.started for i in found] == sorted((i.started for i in found), reverse=True)
+    assert len(incidents_for_component(site, "email")) == 7 + 2  # from the start on days 2, 5, ... 20; joined later on 10 and 15
+    assert incidents_for_component(site, "no-such-component") == ()
