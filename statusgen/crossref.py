@@ -37,7 +37,7 @@ def link_postmortems(
     agree, and one incident has at most one postmortem.
     """
     problems: list[Diagnostic] = []
-    incident_slugs = sorted(i.slug for i in incidents)
+    incident_slugs = {i.slug for i in incidents}
     maintenance_slugs = {m.slug for m in maintenances}
     by_slug = {p.slug: p for p in postmortems}
     claimed: dict[str, Postmortem] = {}
@@ -51,7 +51,7 @@ def link_postmortems(
             elif slug not in incident_slugs:
                 problems.append(error(postmortem.path, line, 1, "postmortem-unknown-incident",
                                       f"incidents names '{slug}', but there is no content/incidents/{slug}.md"
-                                      f"{did_you_mean(slug, incident_slugs)}"))
+                                      f"{did_you_mean(slug, sorted(incident_slugs))}"))
             elif slug in claimed:
                 problems.append(error(postmortem.path, line, 1, "postmortem-duplicate",
                                       f"incident '{slug}' is already covered by postmortem '{claimed[slug].slug}' "
