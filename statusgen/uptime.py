@@ -72,7 +72,6 @@ class Uptime:
     """Per-component impact segments, computed once, queried for any period."""
 
     def __init__(self, site: Site, now: datetime) -> None:
-        self.now = now
         self._now = now_us = _us(now)
         weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
         intervals: dict[str, list[tuple[int, int, int]]] = {c.id: [] for c in site.config.components}

@@ -124,7 +124,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _time(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC) if moment is not None else None
+    return _utc(moment) if moment is not None else None
 
 
 class StatuspageApi:
