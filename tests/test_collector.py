@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 import statusgen.build
 from statusgen.build import build
+from statusgen.cache import ValidationCache
 from statusgen.collector import collector_kept_off
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker
 from tests.policy_fixtures import incident
@@ -105,3 +107,29 @@ def test_the_cycles_a_build_leaves_do_not_grow_with_the_site(make_site: SiteMake
             left.append(gc.collect())
             gc.enable()
     assert left[0] == left[1], left
+
+
+@pytest.mark.usefixtures("collector_as_usual")
+def test_a_warm_process_leaves_no_garbage_build_after_build(make_site: SiteMaker) -> None:
+    """``serve`` and ``build --watch`` rebuild in one process for hours. The collector, kept off the site during each
+    build, would rarely walk the heap between them, so a build must leave nothing for it: its page keys are not in a
+    reference cycle, and the theme's environment (whose templates and itself point at each other) is kept while no
+    template or static file changes."""
+    files = many_incidents(10)
+    root = make_site(files)
+    cache = ValidationCache()
+    assert build(root, now=NOW, cache=cache).ok
+    gc.collect()
+    gc.disable()
+    try:
+        for hours in range(1, 4):
+            (root / "content/incidents/2026-02-02-n1.md").write_text(files["content/incidents/2026-02-02-n1.md"] + f"\nEdit {hours}.\n")
+            assert build(root, now=NOW + timedelta(hours=hours), cache=cache).reused  # a rebuild, keys and all
+    finally:
+        left = gc.collect()
+        gc.enable()
+    assert left == 0
+    (root / "themes/default/templates").mkdir(parents=True)
+    (root / "themes/default/templates/404.html").write_text("{% extends 'base.html' %}{% block main %}Lost.{% endblock %}")
+    assert build(root, now=NOW, cache=cache).ok
+    assert "Lost." in (root / "output/404.html").read_text()  # a changed theme is loaded again

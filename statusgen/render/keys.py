@@ -21,11 +21,13 @@ rendered again, which costs time, never correctness.
 from __future__ import annotations
 
 import copyreg
+import functools
 import hashlib
 import io
 import logging
 import pickle
-from collections.abc import Container, Iterable, Mapping
+import weakref
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
 from statusgen.model import Incident, Maintenance, Postmortem, Site
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 def _same_as(fingerprint: bytes) -> bytes:
     """What a known object is replaced with in a key's pickle (never unpickled)."""
     return fingerprint
+
+
+def _reduce_for(keys: weakref.ref[PageKeys], obj: Any) -> Any:
+    found = keys()
+    assert found is not None, "a PageKeys table outlived its PageKeys"
+    return found._reduce(obj)
 
 
 class PageKeys:
@@ -66,9 +74,12 @@ class PageKeys:
             self._known[id(value)] = digest
             self._shared[id(value)] = value
         # Only these types are looked up, in C, by the pickler: cheaper than a hook called for every object.
-        self._dispatch = {**copyreg.dispatch_table, type(site.config): self._reduce, Incident: self._reduce,
-                          Maintenance: self._reduce, Postmortem: self._reduce,
-                          **{type(value): self._reduce for value in (*constants, *self._shared.values())}}
+        # Through a weak reference: the table holding a bound method of this object would make a reference
+        # cycle, which only a full collection frees, and a warm process makes one of these every build.
+        reduce: Callable[[Any], Any] = functools.partial(_reduce_for, weakref.ref(self))
+        self._dispatch = {**copyreg.dispatch_table, type(site.config): reduce, Incident: reduce,
+                          Maintenance: reduce, Postmortem: reduce,
+                          **{type(value): reduce for value in (*constants, *self._shared.values())}}
 
     def _reduce(self, obj: Any) -> Any:
         fingerprint = self._known.get(id(obj))

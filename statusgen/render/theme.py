@@ -66,6 +66,25 @@ class _CompiledInMemory(jinja2.BytecodeCache):
 
 _COMPILED_IN_MEMORY = _CompiledInMemory()
 
+#: The theme this process loaded last, under a digest of everything it was made from (see :func:`_made_from`).
+#: A warm process (``serve``, ``build --watch``) keeps building with it while no template or static file
+#: changes: a new environment every build would leave the last one behind in reference cycles (its templates
+#: and it point at each other), which only a full collection frees (see :mod:`statusgen.collector`).
+_LAST: tuple[bytes, Theme] | None = None
+
+
+def _made_from(search: list[str], static_folders: list[Path], name: str, compiled: Path | None) -> bytes:
+    """A digest of a theme's inputs: every file under its template folders and static folders, and its settings."""
+    digest = hashlib.blake2b(f"{name}\0{compiled}\0".encode(), digest_size=20)
+    for folder in [*map(Path, search), *static_folders]:
+        digest.update(f"{folder}\0".encode())
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+                digest.update(b"\0")
+    return digest.digest()
+
 
 def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple[Theme | None, list[Diagnostic]]:
     """Build the theme, or report why a template cannot be used. ``compiled`` is a folder in which
@@ -77,6 +96,10 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     if name != "default" and not site_theme.is_dir():
         return None, [error("statusgen.toml", 1, 1, "config-theme",
                             f"theme '{name}' was not found: expected a folder themes/{name}/ in the site")]
+    global _LAST
+    made_from = _made_from(search, [builtin / "static", site_theme / "static"], name, compiled)
+    if _LAST is not None and _LAST[0] == made_from:
+        return _LAST[1], []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True, default=True),
@@ -125,7 +148,9 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
 
     env.globals["asset"] = asset
     env.globals["data_uri"] = data_uri
-    return Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), digest.hexdigest()), []
+    theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), digest.hexdigest())
+    _LAST = (made_from, theme)
+    return theme, []
 
 
 def fingerprint(name: str, data: bytes) -> str:
