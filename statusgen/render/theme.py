@@ -73,16 +73,19 @@ _COMPILED_IN_MEMORY = _CompiledInMemory()
 _LAST: tuple[bytes, Theme] | None = None
 
 
-def _made_from(search: list[str], static_folders: list[Path], name: str, compiled: Path | None) -> bytes:
-    """A digest of a theme's inputs: every file under its template folders and static folders, and its settings."""
+def _made_from(search: list[str], static: dict[str, bytes], name: str, compiled: Path | None) -> bytes:
+    """A digest of a theme's inputs: every file under its template folders, its static files, and its settings."""
     digest = hashlib.blake2b(f"{name}\0{compiled}\0".encode(), digest_size=20)
-    for folder in [*map(Path, search), *static_folders]:
+    for folder in map(Path, search):
         digest.update(f"{folder}\0".encode())
-        if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
-                digest.update(path.read_bytes())
-                digest.update(b"\0")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    for static_name, data in sorted(static.items()):
+        digest.update(f"static/{static_name}\0".encode())
+        digest.update(data)
+        digest.update(b"\0")
     return digest.digest()
 
 
@@ -97,7 +100,9 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
         return None, [error("statusgen.toml", 1, 1, "config-theme",
                             f"theme '{name}' was not found: expected a folder themes/{name}/ in the site")]
     global _LAST
-    made_from = _made_from(search, [builtin / "static", site_theme / "static"], name, compiled)
+    static = _static_files(builtin / "static")
+    static.update(_static_files(site_theme / "static"))
+    made_from = _made_from(search, static, name, compiled)
     if _LAST is not None and _LAST[0] == made_from:
         return _LAST[1], []
     env = jinja2.Environment(
@@ -126,8 +131,6 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
                 shown = template_name
             problems.append(error(shown, exc.lineno or 1, 1, "template-syntax",
                                   f"template {template_name} does not compile: {exc.message}"))
-    static = _static_files(builtin / "static")
-    static.update(_static_files(site_theme / "static"))
     if problems:
         return None, problems
     fingerprinted = {name: fingerprint(name, data) for name, data in static.items()}
