@@ -17,7 +17,10 @@ Peak memory is the largest sum of the proportional set sizes (PSS) of the
 build's processes, sampled every 200 ms (a build of a large site forks one
 worker, which shares most of its memory with its parent; PSS counts a shared
 page once, split between them), or the largest process's own peak RSS if that
-is larger.
+is larger. That peak is each process's high-water mark as /proc reports it
+while the build runs, not the ``ru_maxrss`` that waiting for the build
+returns: Linux starts a child's ``ru_maxrss`` from the RSS of the process that
+forked it, so it would report this benchmark's own size for a small build.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,6 +50,8 @@ EPOCH = str(int(NOW.timestamp()))
 class Run:
     seconds: float
     peak_mb: float
+    cpu_s: float
+    """User and system CPU time of the process and of every child it waited for (a forked worker)."""
 
 
 @dataclass
@@ -53,6 +59,7 @@ class SizeResult:
     incidents: int
     builds: list[Run] = field(default_factory=list)
     floors: list[float] = field(default_factory=list)
+    floor_cpus: list[float] = field(default_factory=list)
     files: int = 0
     megabytes: float = 0.0
     incremental: dict[str, float] = field(default_factory=dict)
@@ -68,6 +75,8 @@ class SizeResult:
             "peak_memory_mb": round(max(r.peak_mb for r in self.builds), 1),
             "floor_median_s": round(statistics.median(self.floors), 3),
             "ratio_to_floor": round(self.median() / statistics.median(self.floors), 2),
+            "cpu_median_s": round(statistics.median(r.cpu_s for r in self.builds), 3),
+            "floor_cpu_median_s": round(statistics.median(self.floor_cpus), 3),
             "ms_per_incident": round(1000 * self.median() / self.incidents, 3),
             "files": self.files, "output_mb": round(self.megabytes, 1),
             "incremental_s": {k: round(v, 3) for k, v in self.incremental.items()},
@@ -85,39 +94,53 @@ def corpus(n: int) -> Path:
     return target
 
 
-def tree_pss_kb(pid: int) -> int:
-    """The proportional set size of a process and all its descendants, from /proc (0 where it cannot be read).
+def _kb(text: str, field: str) -> int:
+    """The value of ``field`` (in kB) in a /proc status or smaps_rollup text, 0 when it is missing."""
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith(field)), 0)
+
+
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """Of a process and all its descendants, from /proc (0 where it cannot be read): the sum of their
+    proportional set sizes, and the largest of their own peak RSS so far (``VmHWM``, which exec resets).
     PSS divides each shared page among the processes that map it, so the sum is the tree's real footprint:
     a forked worker's copy-on-write pages are not counted twice."""
-    total, pending = 0, [pid]
+    total = largest = 0
+    pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
-            total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+            total += _kb(Path(f"/proc/{current}/smaps_rollup").read_text(), "Pss:")
+            largest = max(largest, _kb(Path(f"/proc/{current}/status").read_text(), "VmHWM:"))
             pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
         except (OSError, ValueError):
             continue
-    return total
+    return total, largest
+
+
+def children_cpu_s() -> float:
+    """The CPU time (user and system) of every child this process has waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(argv: list[str], cwd: Path | None = None, epoch: str = EPOCH) -> Run:
-    """Run a command; its wall time and its peak memory: the largest of the process tree's summed PSS,
-    sampled every 200 ms, and the largest single process's peak RSS."""
+    """Run a command; its wall time, its peak memory (the largest of the process tree's summed PSS,
+    sampled every 200 ms, and the largest single process's peak RSS) and its CPU time."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
+    cpu_before = children_cpu_s()
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_kb = 0
     while True:
-        finished, status, usage = os.wait4(process.pid, os.WNOHANG)
+        finished, status = os.waitpid(process.pid, os.WNOHANG)
         if finished:
             break
-        peak_kb = max(peak_kb, tree_pss_kb(process.pid))
+        peak_kb = max(peak_kb, *tree_memory_kb(process.pid))
         time.sleep(0.2)  # reading smaps_rollup costs the machine some CPU: sample 5 times a second
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{process.stderr.read().decode() if process.stderr else ''}")
-    return Run(seconds, max(peak_kb, usage.ru_maxrss) / 1024)
+    return Run(seconds, peak_kb / 1024, children_cpu_s() - cpu_before)
 
 
 def build(site: Path, output: Path, *, cache: bool = False, epoch: str = EPOCH) -> Run:
@@ -133,11 +156,13 @@ LATER = str(int(EPOCH) + 3600)
 STEADY_RUNS = 3
 
 
-def floor(site: Path, scratch: Path) -> float:
+def floor(site: Path, scratch: Path) -> tuple[float, float]:
+    """The floor's own wall time (it times itself, without its interpreter's start) and its process's CPU time."""
     shutil.rmtree(scratch, ignore_errors=True)
+    cpu_before = children_cpu_s()
     done = subprocess.run([sys.executable, "-m", "bench.floor", str(site), str(scratch)], cwd=ROOT.parent,
                           capture_output=True, text=True, check=True)
-    return float(done.stdout.split()[0])
+    return float(done.stdout.split()[0]), children_cpu_s() - cpu_before
 
 
 def measure(n: int, runs: int, work: Path) -> SizeResult:
@@ -146,7 +171,9 @@ def measure(n: int, runs: int, work: Path) -> SizeResult:
     for _ in range(runs):
         shutil.rmtree(output, ignore_errors=True)  # a cold, full build every time
         result.builds.append(build(site, output))
-        result.floors.append(floor(site, work / "floor"))
+        seconds, cpu = floor(site, work / "floor")
+        result.floors.append(seconds)
+        result.floor_cpus.append(cpu)
     written = [p for p in output.rglob("*") if p.is_file()]
     result.files, result.megabytes = len(written), sum(p.stat().st_size for p in written) / 1_048_576
     return result
@@ -227,6 +254,8 @@ def main() -> int:
               f"peak {s['peak_memory_mb']:.0f} MB, {s['files']:,} files, {s['output_mb']:.0f} MB, "
               f"{s['ms_per_incident']:.2f} ms per incident", flush=True)
         print(f"  floor  median {s['floor_median_s']:.2f} s; build / floor = {s['ratio_to_floor']:.2f}", flush=True)
+        print(f"  CPU    build {s['cpu_median_s']:.2f} s, floor {s['floor_cpu_median_s']:.2f} s (medians of user and system "
+              "time, all processes)", flush=True)
         if result.incremental:
             print("  rebuild after editing one incident: {one_incident_edited:.2f} s the first time after the cache was made, "
                   "{one_incident_edited_steady:.2f} s from then on; on a CI runner that restored the cache, the "
