@@ -1,4 +1,4 @@
-"""The benchmark's own measurements: what it reports as a build's peak memory."""
+"""The benchmark's own measurements: what it reports as a build's peak memory and CPU time."""
 
 from __future__ import annotations
 
