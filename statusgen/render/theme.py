@@ -30,7 +30,7 @@ class Theme:
     static: tuple[tuple[str, bytes], ...]
     """(fingerprinted name, bytes): written under ``assets/``; templates name them with ``asset()``."""
     digest: str = ""
-    """Of every template's source and every static file: what a page's look depends on besides its values."""
+    """Of everything the theme is made from (see :func:`_made_from`): what a page's look depends on besides its values."""
 
 
 def _usable(folder: Path) -> bool:
@@ -117,10 +117,7 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
                         else _COMPILED_IN_MEMORY),
     )
     problems: list[Diagnostic] = []
-    digest = hashlib.blake2b(digest_size=16)
     for template_name in env.list_templates():
-        digest.update(f"{template_name}\0".encode())
-        digest.update(env.loader.get_source(env, template_name)[0].encode() if env.loader else b"")
         try:
             env.get_template(template_name)
         except jinja2.TemplateSyntaxError as exc:
@@ -134,8 +131,6 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     if problems:
         return None, problems
     fingerprinted = {name: fingerprint(name, data) for name, data in static.items()}
-    for name in sorted(fingerprinted):
-        digest.update(f"{fingerprinted[name]}\0".encode())
 
     def asset(name: str) -> str:
         """``assets/style.3f9a0c21d4.css``: the URL path of a static file, under its content hash."""
@@ -151,7 +146,7 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
 
     env.globals["asset"] = asset
     env.globals["data_uri"] = data_uri
-    theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), digest.hexdigest())
+    theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), made_from.hex())
     _LAST = (made_from, theme)
     return theme, []
 
