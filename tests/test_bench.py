@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bench.run import timed
+from bench.run import Run, SizeResult, timed
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak memory is read from /proc")
 
@@ -49,3 +49,13 @@ def test_the_cpu_time_counts_the_command_and_the_worker_it_forks() -> None:
               "os.waitpid(pid, 0)")
     run = timed([sys.executable, "-c", script])
     assert 0.75 <= run.cpu_s < 2.0
+
+
+def test_the_ratio_to_the_floor_pairs_each_build_with_the_floor_run_beside_it() -> None:
+    """A slow spell that slows one build and its floor alike leaves their ratio as it was; medians taken
+    apart would pair the slow build with another run's fast floor."""
+    result = SizeResult(10, builds=[Run(10.0, 1.0, 1.0), Run(30.0, 1.0, 1.0), Run(12.0, 1.0, 1.0)], floors=[5.0, 20.0, 10.0],
+                        floor_cpus=[1.0, 1.0, 1.0])
+    summary = result.summary()
+    assert summary["ratio_to_floor"] == 1.5  # the pairs: 2.0, 1.5, 1.2
+    assert summary["ratio_of_medians"] == 1.2  # 12 / 10
