@@ -14,12 +14,20 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 
-@lru_cache(maxsize=1)
-def markdown() -> MarkdownIt:
-    """The shared parser (building one costs more than parsing a file)."""
+def _configured() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The shared parser (building one costs more than parsing a file).
+
+    With ``html`` off, markdown-it's two raw-HTML rules still run at every line and every ``<`` and always
+    answer "not mine"; taking them out of the chains changes no output (a property test compares) and
+    parses a body about 5% faster, on the cold build's largest part."""
+    return _configured().disable(["html_block", "html_inline"])
 
 
 def parse(text: str) -> list[Token]:
