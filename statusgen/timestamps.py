@@ -13,7 +13,9 @@ _HAS_OFFSET = re.compile(r"(?:[Zz]|UTC|[+-]\d{2}:?\d{2})$")
 
 def iso_utc(moment: datetime) -> str:
     """Machine form, as front matter, ``datetime=`` attributes and feeds write it: ``2026-03-02T14:05:00Z``."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # always a four-digit year
+    if moment.tzinfo is UTC:  # as the model holds every time: a page has dozens, so no converted copy is made
+        return moment.isoformat(timespec="seconds")[:-6] + "Z"  # '+00:00' off; always a four-digit year
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def utc_text(moment: datetime) -> str:

@@ -32,7 +32,10 @@ class Formatter:
         return f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
 
     def datetime_text(self, moment: datetime) -> str:
-        local = self.local(moment)
+        return self._local_datetime_text(self.local(moment))
+
+    def _local_datetime_text(self, local: datetime) -> str:
+        """'2 March 2026, 14:05 UTC' for a moment already in the site's zone."""
         return f"{self.date_text(local.date())}, {self._clock_text(local)}"
 
     def time_element(self, moment: datetime, style: str = "datetime") -> Markup:
@@ -45,7 +48,7 @@ class Formatter:
         elif style == "time":
             text = self._clock_text(local)
         elif style == "datetime":
-            text = self.datetime_text(moment)
+            text = self._local_datetime_text(local)
         else:
             raise ValueError(f"unknown time style {style!r}")
         return Markup(f'<time datetime="{iso_utc(moment)}" data-local="{style}">{escape(text)}</time>')
