@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from statusgen.build import build_time
-from statusgen.render.theme import fingerprint
+from statusgen.model import Impact, Severity
+from statusgen.render.theme import BUILTIN_THEMES, fingerprint, load_theme
 from statusgen.write import MARKER, OutputError
 from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at
 from tests.site_checks import broken_internal_links, soup, text_of, tree_bytes
@@ -199,6 +200,33 @@ def test_site_theme_overrides_default_template(site: Path) -> None:
     override.write_text('<a class="brand" href="{{ root }}">Custom brand</a>\n')
     build_at(site)
     assert soup(site / "output" / "index.html").select_one(".brand").get_text() == "Custom brand"
+
+
+def test_a_site_macros_html_restyles_the_badges_of_every_default_page(site: Path) -> None:
+    """``status``, ``severity`` and ``state_label`` reach the default templates as globals, taken from the
+    site's own macros.html when it has one, and its macros are called every time (never assumed pure)."""
+    override = site / "themes" / "default" / "templates" / "macros.html"
+    override.parent.mkdir(parents=True)
+    override.write_text((BUILTIN_THEMES / "default" / "templates" / "macros.html").read_text().replace(
+        '<span class="sev sev-{{ sev.value }}" title="Severity">', '<span class="sev custom-sev" title="Severity">'))
+    assert build_at(site).ok
+    for page in ("index.html", "incidents/2026-03-02-api/index.html", "postmortems/2026-03-api/index.html"):
+        assert soup(site / "output" / page).select(".custom-sev"), page
+    theme, _ = load_theme(site, "default")
+    assert theme is not None
+    severity = theme.env.globals["severity"]
+    assert severity(Severity.SEV1) == severity(Severity.SEV1) and severity(Severity.SEV1) is not severity(Severity.SEV1)
+
+
+def test_the_built_in_badge_macros_are_made_once_per_value(site: Path) -> None:
+    theme, _ = load_theme(site, "default")
+    assert theme is not None
+    status, macros = theme.env.globals["status"], theme.env.get_template("macros.html").module
+    first = status(Impact.MAJOR_OUTAGE)
+    assert status(Impact.MAJOR_OUTAGE) is first
+    assert first == macros.status(Impact.MAJOR_OUTAGE) and "s-major_outage" in first
+    assert status(Impact.OPERATIONAL) == macros.status(Impact.OPERATIONAL) != first
+    assert status(Impact.OPERATIONAL, text="Fine") == macros.status(Impact.OPERATIONAL, text="Fine")  # not kept: called
 
 
 def test_broken_theme_template_is_a_diagnostic(site: Path) -> None:
