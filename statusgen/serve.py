@@ -218,11 +218,21 @@ def _handler(rebuilder: Rebuilder) -> type[SimpleHTTPRequestHandler]:
     return Handler
 
 
+class _PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader who closes or reloads a page while it waits for the next build (or downloads a file)
+        leaves nothing to answer: that is no error to print a traceback for. Anything else still is."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("%s went away before its answer was sent", client_address)
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(rebuilder: Rebuilder, host: str, port: int) -> ThreadingHTTPServer:
     """An HTTP server for the built site plus the live-reload endpoints (port 0: any free port)."""
-    server = ThreadingHTTPServer((host, port), _handler(rebuilder))
-    server.daemon_threads = True
-    return server
+    return _PreviewServer((host, port), _handler(rebuilder))
 
 
 def _announce_rebuilds(report: Callable[[BuildResult], object]) -> Callable[[BuildResult], object]:

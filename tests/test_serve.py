@@ -78,6 +78,27 @@ def test_serve_rebuilds_after_a_change_and_keeps_the_last_good_build_while_broke
     assert "__statusgen" not in built  # the live-reload script is never written into the site
 
 
+def test_a_reader_who_leaves_before_the_answer_is_no_error(served: tuple[Path, str, Rebuilder],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A page closed or reloaded while it waits for the next build breaks the pipe its answer goes to: the
+    server says nothing of it. Any other failure of a request still prints its traceback."""
+    server = make_server(served[2], "127.0.0.1", 0)
+    try:
+        for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")):
+            try:
+                raise gone
+            except ConnectionError:
+                server.handle_error(None, ("127.0.0.1", 50000))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 50000))
+        assert "ValueError: a bug" in capsys.readouterr().err
+    finally:
+        server.server_close()
+
+
 def test_saving_many_files_at_once_rebuilds_once(served: tuple[Path, str, Rebuilder]) -> None:
     site, base, rebuilder = served
     for n in range(5):
