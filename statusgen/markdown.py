@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
@@ -24,11 +25,15 @@ _INLINE_SYNTAX = re.compile(r"[\\`~*_\[<&]")
 #: ... unless a space or tab stands beside a line break (a hard break, or spaces the break rule trims).
 _SPACED_BREAKS = (" \n", "\t\n", "\n ", "\n\t")
 
-#: Inline text the fast path must render as markdown-it does, checked when the parser is made.
+#: Markdown the fast paths must parse and render as markdown-it does, checked when the parser is made.
 _PROBES = (
     "", "plain", "two\nlines", "trailing \nspace", "hard  \nbreak", "tab\t\nend", "lead\n  ing", "a: b - c # d = e + f % g",
     "*em* _em_ **strong**", "~~gone~~", "`code`", "[link](https://example.com)", "![img](x.png)", "<https://example.com>",
     "&amp; &copy; &#35;", "back\\*slash", "end!", "colon: here\nand there", "ünïcödé\u00a0text\nsecond", "a]b) c>d \"q\" 'q'",
+    "One\ntwo\n\nThree", "Words \n", "Words\u00a0\n\nMore", "Title\n===", "Title\n---", "Words\n- item", "Words\n1. item",
+    "Words\n# Heading", "Words\n> quote", "Words\n```\ncode\n```", "Words\n    indented", "Words\n\tTab", "a | b\n--|--\nc | d",
+    "Head | er\n-- | --", "- item\n  lazy\nText", "> quote\nlazy text", "1. one\n\n   Text", "Text\n***", "Text\n[ref]: /url",
+    "## 2026-03-02 14:05 UTC — Identified\n\nComponents: api=degraded_performance\n\nWe are looking.\nMore soon.\n",
 )
 
 
@@ -57,19 +62,55 @@ def _inline(state: StateCore) -> None:
                 md.inline.parse(token.content, md, state.env, token.children)
 
 
+def _plain_paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A paragraph at the top level whose every line starts with a letter, unindented, and which does not end
+    in a space: no block but a paragraph can start at such a line, or end it, so markdown-it's paragraph rule
+    would take it, after trying each other block rule at its first line and the rules that can end a
+    paragraph at every line after (twice: a setext heading's rule scans it first). This makes the same tokens
+    at once. Anything else is left to markdown-it's rules."""
+    if silent or state.parentType != "root" or state.blkIndent:
+        return False
+    src, begins, ends = state.src, state.bMarks, state.eMarks
+    line = start
+    while line < end and begins[line] < ends[line]:
+        if not src[begins[line]].isalpha():  # the line's first character, before any indentation
+            return False
+        line += 1
+    if line == start or src[ends[line - 1] - 1].isspace():
+        return False
+    state.line = line
+    state.push("paragraph_open", "p", 1).map = [start, line]
+    inline = state.push("inline", "", 0)
+    inline.content, inline.map, inline.children = src[begins[start]:ends[line - 1]], [start, line], []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
 def _configured() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )
 
 
-def _same_html(fast: MarkdownIt, full: MarkdownIt) -> bool:
-    """Whether the fast path renders every probe as markdown-it does (a later markdown-it could differ)."""
+def _shape(tokens: Sequence[Token]) -> list[tuple[object, ...]]:
+    """What :mod:`statusgen.timeline` reads of block tokens: everything but an inline token's children."""
+    return [(t.type, t.tag, t.nesting, t.map, t.level, t.content, t.markup, t.info, t.attrs, t.block, t.hidden) for t in tokens]
+
+
+def _same_output(fast: MarkdownIt, full: MarkdownIt) -> bool:
+    """Whether the fast paths give every probe markdown-it's own block tokens and HTML (a later markdown-it could differ)."""
     for probe in _PROBES:
-        if fast.render(probe) != full.render(probe):
-            log.debug("inline fast path off: %r parses differently", probe)
+        if fast.render(probe) != full.render(probe) or _shape(fast.parse(probe)) != _shape(full.parse(probe)):
+            log.debug("Markdown fast paths off: %r parses differently", probe)
             return False
     return True
+
+
+def _fast() -> MarkdownIt:
+    fast = _configured().disable(["html_block", "html_inline"])
+    fast.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
+    fast.core.ruler.at("inline", _inline)
+    return fast
 
 
 @lru_cache(maxsize=1)
@@ -78,12 +119,12 @@ def markdown() -> MarkdownIt:
 
     With ``html`` off, markdown-it's two raw-HTML rules still run at every line and every ``<`` and always
     answer "not mine"; taking them out of the chains changes no output (a property test compares) and
-    parses a body about 5% faster, on the cold build's largest part. Inline text with no inline syntax
-    takes a fast path (:func:`_inline`), used only when it renders a set of probes as markdown-it does."""
+    parses a body about 5% faster, on the cold build's largest part. Plain paragraphs and inline text with no
+    inline syntax take fast paths (:func:`_plain_paragraph`, :func:`_inline`), used only when they give a set
+    of probes markdown-it's own block tokens and HTML."""
     md = _configured().disable(["html_block", "html_inline"])
-    fast = _configured().disable(["html_block", "html_inline"])
-    fast.core.ruler.at("inline", _inline)
-    return fast if _same_html(fast, md) else md
+    fast = _fast()
+    return fast if _same_output(fast, md) else md
 
 
 def parse(text: str) -> list[Token]:
