@@ -34,10 +34,12 @@ def test_raw_html_is_text() -> None:
 
 
 #: Prose as updates are written: words and spaces, line breaks with and without spaces beside them, and
-#: punctuation, either only what is no inline syntax or every ASCII punctuation mark.
+#: punctuation, either only what is no inline syntax or every ASCII punctuation mark and pieces of inline syntax.
 _WORDS = ["errors", "We", "é", "\u00a0", "—", " ", "  ", "\t", "\n", " \n", "  \n", "\t\n", "\n ", "\n\t", "\n   "]
 PROSE = st.one_of(st.lists(st.sampled_from([*_WORDS, *"!\"#$%'()+,-./:;=>?@]^{|}"]), max_size=30).map("".join),
-                  st.lists(st.sampled_from([*_WORDS, *"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]), max_size=30).map("".join))
+                  st.lists(st.sampled_from([*_WORDS, *"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "&amp;", "&#35;", "_em_", "*em*",
+                                            "`code`", "[a](b)", "<https://example.com>", "~~gone~~", "\\*"]),
+                           max_size=30).map("".join))
 
 
 @settings(max_examples=600, deadline=None)
