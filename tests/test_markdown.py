@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it.rules_block.state_block import StateBlock
 
-from statusgen.markdown import _configured, _fast, _inline, _plain, _same_output, _shape, markdown, render
+from statusgen.markdown import _configured, _fast, _inline, _own_rules, _plain, _same_output, _shape, markdown, render
 
 #: Pieces that start, end or look like raw HTML, among ordinary Markdown.
 PIECES = st.sampled_from([
@@ -46,7 +46,7 @@ PROSE = st.one_of(st.lists(st.sampled_from([*_WORDS, *"!\"#$%'()+,-./:;=>?@]^{|}
 @given(st.lists(PROSE, min_size=1, max_size=4).map("\n\n".join))
 def test_the_plain_text_fast_path_renders_what_markdown_it_does(text: str) -> None:
     """The fast path takes text with no inline syntax; whatever it takes or leaves, the HTML is markdown-it's."""
-    assert render(text) == _configured().disable(["html_block", "html_inline"]).render(text)
+    assert render(text) == _own_rules().render(text)
 
 
 def test_the_fast_path_is_taken_for_plain_prose_and_left_for_anything_else() -> None:
@@ -72,7 +72,7 @@ LINES = st.sampled_from([
 def test_the_plain_paragraph_fast_path_gives_markdown_it_s_block_tokens(text: str) -> None:
     """Whatever mix of blocks surrounds a plain paragraph, the block tokens (their lines, which the timeline reads)
     and the HTML are markdown-it's."""
-    full = _configured().disable(["html_block", "html_inline"])
+    full = _own_rules()
     assert _shape(markdown().parse(text)) == _shape(full.parse(text))
     assert render(text) == full.render(text)
 
@@ -91,7 +91,7 @@ def test_a_plain_paragraph_is_taken_at_once() -> None:
 def test_a_fast_path_that_renders_differently_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     """The probes catch a fast path that would change the HTML or the block tokens (as a later markdown-it
     might), and the parser then goes without them."""
-    full = _configured().disable(["html_block", "html_inline"])
+    full = _own_rules()
     assert _same_output(_fast(), full)
     monkeypatch.setattr("statusgen.markdown._SPACED_BREAKS", ())  # would take "hard  \nbreak" as plain text
     assert not _same_output(_fast(), full)
