@@ -21,7 +21,7 @@ from statusgen.collector import collector_kept_off
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.model import Site
-from statusgen.parallel import PARALLEL_FROM, can_fork, in_two, release_free_memory, worth_writing_in_two
+from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two, release_free_memory, worth_writing_in_two
 from statusgen.render import Artifact
 from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
@@ -173,17 +173,12 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
     finish at about the same time whether most pages are rendered (a cold build) or reused (a rebuild)."""
     if not parallel:
         return write_sections(parts, staging, progress)
-    context = multiprocessing.get_context("fork")
-    counted: Synchronized[int] = context.Value("q", 0)
-    taken: Synchronized[int] = context.Value("q", 0)
+    counted: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
     shared = [part for part in parts if not part.pinned]
+    turns = Turns(len(shared))
 
     def take() -> Iterator[Section]:
-        while True:
-            with taken.get_lock():
-                n, taken.value = taken.value, taken.value + 1
-            if n >= len(shared):
-                return
+        while (n := turns.take()) is not None:
             yield shared[n]
 
     mine, theirs = in_two(lambda: write_sections(take(), staging, count_into=counted),
@@ -206,12 +201,14 @@ class Prepared:
 def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime,
             cache: ValidationCache | None = None, progress: Progress | None = None) -> Prepared | list[Diagnostic]:
     """Read, validate and derive; nothing is rendered. The diagnostics alone when the site cannot be built."""
-    loaded = load_site(site_dir, base_url=base_url, strict=strict, cache=cache, progress=progress)
+    compiled = cache.path.parent / "templates" if cache is not None and cache.path is not None else None
+    themes: list[tuple[Theme | None, list[Diagnostic]]] = []  # compiled while a forked worker starts validating
+    loaded = load_site(site_dir, base_url=base_url, strict=strict, cache=cache, progress=progress,
+                       meanwhile=lambda config: themes.append(load_theme(site_dir, config.theme, compiled)))
     diagnostics = list(loaded.diagnostics)
     if loaded.site is None or has_errors(diagnostics, strict=strict):
         return diagnostics
-    compiled = cache.path.parent / "templates" if cache is not None and cache.path is not None else None
-    theme, problems = load_theme(site_dir, loaded.site.config.theme, compiled)
+    theme, problems = themes[0] if themes else load_theme(site_dir, loaded.site.config.theme, compiled)
     diagnostics += problems
     if theme is None:
         return diagnostics

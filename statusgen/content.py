@@ -10,7 +10,6 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from pathlib import Path
 from typing import cast
 
@@ -19,7 +18,7 @@ from statusgen.config import SiteConfig, load_config
 from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
-from statusgen.parallel import PARALLEL_FROM, can_fork, in_two_parts
+from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two_parts
 from statusgen.sources import ContentFile, ContentKind, SourceFile, content_files, read_config_source
 from statusgen.validate import validate_incident, validate_postmortem
 
@@ -34,8 +33,9 @@ class Loaded:
     """With a cache: by source path, a digest of what each incident, window and postmortem was made from."""
 
 
-#: Files the forked worker validates before it sends what it made back.
-_PART = 500
+#: Files a process takes at a time when two share the validation: the one that finishes first waits
+#: for at most one part, and the worker sends back each part it made as it finishes it.
+_PART = 200
 
 Validated = tuple[Incident | Maintenance | None, list[Diagnostic]] | tuple[Postmortem | None, list[Diagnostic], dict[str, int]]
 
@@ -63,32 +63,46 @@ def _read_and_validate(file: ContentFile, config: SiteConfig, cache: ValidationC
 
 
 def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: ValidationCache | None = None,
-                 progress: Callable[[str, int, int], None] | None = None, *,
-                 total: int = 0) -> list[tuple[bytes | None, Validated | Diagnostic]]:
+                 progress: Callable[[str, int, int], None] | None = None, *, total: int = 0,
+                 meanwhile: Callable[[], object] | None = None) -> list[tuple[bytes | None, Validated | Diagnostic]]:
     """Read and validate every file, in file order, in two processes when there are many and forking is
     safe; a file whose text ``cache`` knows is taken from it. Each file is read only when its turn comes,
     by the process that validates it, so the texts of a large site are never all held at once.
-    ``total``: the files of the whole site, for the progress line (the others came from the cache)."""
+    ``total``: the files of the whole site, for the progress line (the others came from the cache).
+    ``meanwhile``: work of this process's own to do first, while the worker starts on the files."""
     total = max(total, len(files))
+    parts = [range(start, min(start + _PART, len(files))) for start in range(0, len(files), _PART)]
+    turns = Turns(len(parts)) if len(files) >= PARALLEL_FROM and can_fork() else None
 
-    def work(indexes: list[int], report_as: int = 0) -> list[Outcome]:
-        """Read the files at ``indexes``; ``report_as`` processes doing the same share (0: say nothing)."""
+    def work(indexes: range, reporting: bool = False) -> list[Outcome]:
         out = []
-        for done, n in enumerate(indexes):
-            if report_as and progress and done % 100 == 0:
-                progress("reading", total - len(files) + report_as * done, total)
+        for n in indexes:
+            if reporting and progress and n % 100 == 0:
+                done = turns.taken() * _PART if turns is not None else n
+                progress("reading", total - len(files) + min(done, len(files)), total)
             out.append(_read_and_validate(files[n], config, cache))
         return out
 
-    everything = list(range(len(files)))
-    if len(files) >= PARALLEL_FROM and can_fork():
-        share = everything[1::2]  # the worker's, in parts, so that it does not hold all it made until the end
-        parts = [functools.partial(work, share[start:start + _PART]) for start in range(0, len(share), _PART)]
-        mine, made_there = in_two_parts(parts, lambda: work(everything[0::2], report_as=2))
-        theirs = [outcome for part in made_there for outcome in part]
-        outcomes = [outcome for pair in zip_longest(mine, theirs) for outcome in pair if outcome is not None]
+    def theirs() -> tuple[int, list[Outcome]] | None:
+        assert turns is not None
+        n = turns.take()
+        return None if n is None else (n, work(parts[n]))
+
+    def mine() -> dict[int, list[Outcome]]:
+        if meanwhile is not None:
+            meanwhile()
+        order = iter(turns.take, None) if turns is not None else iter(range(len(parts)))
+        return {n: work(parts[n], reporting=True) for n in order}
+
+    if turns is not None:
+        # Each process takes the next part when it is free: both finish at about the same time, whatever
+        # the files cost and whatever else this process does first. The worker sends back each part it
+        # took as it finishes it (and None for each it found taken), so it never holds more than one.
+        by_part, made_there = in_two_parts([theirs] * len(parts), mine)
+        by_part.update(part for part in made_there if part is not None)
     else:
-        outcomes = work(everything, report_as=1)
+        by_part = mine()
+    outcomes = [outcome for n in range(len(parts)) for outcome in by_part[n]]
     results: list[tuple[bytes | None, Validated | Diagnostic]] = []
     for file, (key, made) in zip(files, outcomes, strict=True):
         fresh = made is not None
@@ -107,9 +121,11 @@ def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: Valida
 
 
 def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, cache: ValidationCache | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> Loaded:
+              progress: Callable[[str, int, int], None] | None = None,
+              meanwhile: Callable[[SiteConfig], object] | None = None) -> Loaded:
     """Read, validate and model the site in ``site_dir``; ``cache`` keeps what
-    validating each file made, for the next build."""
+    validating each file made, for the next build. ``meanwhile`` is called with the configuration, once it
+    is valid, while a forked worker starts validating (see :func:`validate_all`)."""
     config_source = read_config_source(site_dir)
     if isinstance(config_source, Diagnostic):
         return Loaded(None, (config_source,))
@@ -133,7 +149,8 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
             keys[file.path], results[file.path] = key, result
         else:
             unread.append(file)
-    for file, (key, made) in zip(unread, validate_all(unread, config, cache, progress, total=len(found)), strict=True):
+    for file, (key, made) in zip(unread, validate_all(unread, config, cache, progress, total=len(found),
+                                                             meanwhile=meanwhile and functools.partial(meanwhile, config)), strict=True):
         if isinstance(made, Diagnostic):
             diagnostics.append(made)
             continue

@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.sharedctypes import Synchronized
 from typing import TypeVar, cast
 
 Mine = TypeVar("Mine")
@@ -78,6 +79,28 @@ def release_free_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+class Turns:
+    """The next of ``count`` pieces of work to whichever of two processes asks first: made before the fork,
+    shared with the forked worker, so that each takes the next piece when it is free and both finish together."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._taken: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
+
+    def take(self) -> int | None:
+        """The next piece's index, or None when every piece is taken."""
+        with self._taken.get_lock():
+            n = self._taken.value
+            if n >= self.count:
+                return None
+            self._taken.value = n + 1
+        return n
+
+    def taken(self) -> int:
+        """How many pieces either process has taken so far."""
+        return min(self._taken.value, self.count)
 
 
 def _run_theirs(part: int) -> object:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import io
 import os
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -49,6 +50,49 @@ def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
     assert one.ok and two.ok
     assert (one.files, one.bytes, one.pages) == (two.files, two.bytes, two.pages)
     assert same_tree(tmp_path / "one", tmp_path / "two")
+
+
+def test_two_processes_take_the_files_in_parts_and_the_site_keeps_file_order(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process takes the next part when it is free, so both validate some of the parts, never the same
+    file twice, and the site is the one a single process makes; ``meanwhile`` runs once, in this process."""
+    real = statusgen.content._validate
+
+    def noted(source: statusgen.content.SourceFile, config: object) -> object:
+        with open(tmp_path / f"validated-by-{os.getpid()}", "a", encoding="utf-8") as log:
+            log.write(source.path + "\n")
+        time.sleep(0.002)  # so that neither process can take every part before the other asks
+        return real(source, config)  # type: ignore[arg-type]
+
+    def meanwhile(config: object) -> None:
+        """This process's own work: it ends once the worker has started, which the worker does without it."""
+        called_in.append(os.getpid())
+        waited = time.monotonic()
+        while not [p for p in tmp_path.glob("validated-by-*") if p.name != f"validated-by-{os.getpid()}"]:
+            assert time.monotonic() - waited < 30, "the worker never started on the files"
+            time.sleep(0.001)
+
+    monkeypatch.setattr(statusgen.content, "_validate", noted)
+    monkeypatch.setattr(statusgen.content, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(statusgen.content, "_PART", 7)
+    # Forking is safe here, though an earlier test may have left an idle thread behind (Playwright's child watcher).
+    monkeypatch.setattr(statusgen.content, "can_fork", lambda: True)
+    called_in: list[int] = []
+    two = statusgen.content.load_site(corpus, meanwhile=meanwhile)
+    logs = {int(p.name.rsplit("-", 1)[1]): p.read_text(encoding="utf-8").split() for p in tmp_path.glob("validated-by-*")}
+    for p in tmp_path.glob("validated-by-*"):
+        p.unlink()
+    monkeypatch.setattr(statusgen.content, "can_fork", lambda: False)
+    one = statusgen.content.load_site(corpus, meanwhile=lambda config: called_in.append(-1))
+
+    assert called_in == [os.getpid(), -1]
+    assert len(logs) == 2 and os.getpid() in logs  # both processes validated files
+    paths = [path for log in logs.values() for path in log]
+    assert len(paths) == len(set(paths))
+    assert sorted(paths) == sorted(f.path for f in statusgen.content.content_files(corpus))
+    assert all(len(log) >= 7 for log in logs.values())
+    assert two.site is not None and two.site == one.site
+    assert two.diagnostics == one.diagnostics
 
 
 def test_a_failure_in_the_worker_fails_the_build_and_keeps_the_old_output(corpus: Path, tmp_path: Path,
