@@ -43,7 +43,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(statusgen.content, "PARALLEL_FROM", 10)  # validation in two processes as well
+    monkeypatch.setattr(statusgen.content, "PARALLEL_FROM", 10)  # validation in two processes as well,
+    monkeypatch.setattr(statusgen.content, "_PART", 7)  # in many parts,
+    monkeypatch.setattr(statusgen.content, "can_fork", lambda: True)  # even after the browser tests (see below)
     two = build(corpus, tmp_path / "two", now=NOW, parallel=True)
     monkeypatch.setattr(statusgen.content, "can_fork", lambda: False)  # validation in one process too
     one = build(corpus, tmp_path / "one", now=NOW, parallel=False)
@@ -75,7 +77,8 @@ def test_two_processes_take_the_files_in_parts_and_the_site_keeps_file_order(
     monkeypatch.setattr(statusgen.content, "_validate", noted)
     monkeypatch.setattr(statusgen.content, "PARALLEL_FROM", 10)
     monkeypatch.setattr(statusgen.content, "_PART", 7)
-    # Forking is safe here, though an earlier test may have left an idle thread behind (Playwright's child watcher).
+    # Forking is safe here, but can_fork() says no once the browser tests ran: their session's Playwright driver
+    # keeps a thread (asyncio's child watcher) waiting until the session ends, idle and holding no lock.
     monkeypatch.setattr(statusgen.content, "can_fork", lambda: True)
     called_in: list[int] = []
     two = statusgen.content.load_site(corpus, meanwhile=meanwhile)
