@@ -39,41 +39,48 @@ class Entry:
     kind: str = "scalar"  # scalar | mapping | sequence
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_base: int, path: str, problems: list[Diagnostic]) -> Entry:
+#: The tag of a string: what PyYAML's safe constructor makes of a scalar so tagged is its text as parsed.
+_STRING = "tag:yaml.org,2002:str"
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_base: int, path: str, problems: list[Diagnostic],
+             key_line: int = 0, key_column: int = 0) -> Entry:
+    """``node`` as an :class:`Entry`; ``key_line`` and ``key_column``: where its key is, as a mapping's value."""
     line = line_base + node.start_mark.line
     column = node.start_mark.column + 1
     if isinstance(node, yaml.MappingNode):
         items: dict[str, Entry] = {}
         for key_node, value_node in node.value:
-            key_line = line_base + key_node.start_mark.line
-            key_column = key_node.start_mark.column + 1
+            at_line = line_base + key_node.start_mark.line
+            at_column = key_node.start_mark.column + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(error(path, key_line, key_column, "yaml-key", "a key must be a plain name, not a list or a mapping"))
+                problems.append(error(path, at_line, at_column, "yaml-key", "a key must be a plain name, not a list or a mapping"))
                 continue
             key = str(key_node.value)
             if key in items:
                 problems.append(
-                    error(path, key_line, key_column, "duplicate-key",
+                    error(path, at_line, at_column, "duplicate-key",
                           f"'{key}' is given twice (first on line {items[key].key_line}); keep one")
                 )
                 continue
-            child = _convert(loader, value_node, line_base, path, problems)
-            items[key] = Entry(
-                value=child.value, line=child.line, column=child.column, raw=child.raw,
-                key_line=key_line, key_column=key_column, items=child.items,
-                elements=child.elements, kind=child.kind,
-            )
-        return Entry(value={k: e.value for k, e in items.items()}, line=line, column=column, items=items, kind="mapping")
+            items[key] = _convert(loader, value_node, line_base, path, problems, at_line, at_column)
+        return Entry(value={k: e.value for k, e in items.items()}, line=line, column=column, key_line=key_line,
+                     key_column=key_column, items=items, kind="mapping")
     if isinstance(node, yaml.SequenceNode):
         elements = tuple(_convert(loader, child, line_base, path, problems) for child in node.value)
-        return Entry(value=[e.value for e in elements], line=line, column=column, elements=elements, kind="sequence")
-    try:
-        value = loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError, yaml.YAMLError):
-        # PyYAML's own resolvers can fail on scalars that merely look like a
-        # date (2026-02-30); keep the text and let the field's validator judge it.
-        value = str(node.value)
-    return Entry(value=value, line=line, column=column, raw=str(node.value))
+        return Entry(value=[e.value for e in elements], line=line, column=column, key_line=key_line,
+                     key_column=key_column, elements=elements, kind="sequence")
+    value: object
+    if node.tag == _STRING:  # most values: the constructor's dispatch would give the same text
+        value = node.value
+    else:
+        try:
+            value = loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            # PyYAML's own resolvers can fail on scalars that merely look like a
+            # date (2026-02-30); keep the text and let the field's validator judge it.
+            value = str(node.value)
+    return Entry(value=value, line=line, column=column, raw=str(node.value), key_line=key_line, key_column=key_column)
 
 
 def load_front_matter(path: str, text: str, line_base: int, block_end_line: int) -> tuple[Entry | None, list[Diagnostic]]:
