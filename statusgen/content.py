@@ -91,7 +91,7 @@ def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: Valida
     def mine() -> dict[int, list[Outcome]]:
         if meanwhile is not None:
             meanwhile()
-        order = iter(turns.take, None) if turns is not None else iter(range(len(parts)))
+        order = iter(turns.take, None) if turns is not None else range(len(parts))
         return {n: work(parts[n], reporting=True) for n in order}
 
     if turns is not None:
