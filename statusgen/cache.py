@@ -13,8 +13,9 @@ and a ``--base-url``. A cache that cannot be read is ignored too, and
 rebuilt: it can make a build faster, never wrong.
 
 On disk it is ``.statusgen-cache/validated.pickle`` in the site directory
-(git-ignored by ``statusgen init``), each entry pickled on its own, so a
-build that changed one file writes the others as it read them; a CI runner
+(git-ignored by ``statusgen init``), the entries pickled in buckets (see
+:data:`BUCKETS`), so a build that changed one file writes the other buckets as
+it read them; a CI runner
 that restores that folder between runs gets the speed. It is a pickle, so it
 is trusted like the code: never restore one from a source you would not run
 code from.
@@ -66,14 +67,32 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+#: Entries are pickled together in this many buckets, by the first byte of their key. One pickle of many entries
+#: loads in half the time of as many pickles of one (each enum member, time zone and field name is written once
+#: per bucket and then referred to), and a build that changed one file pickles again only the bucket its old
+#: entry was in and the one its new entry goes in: at 10,000 incidents, about 80 entries of 10,000.
+BUCKETS = 256
+
+
+def bucket_of(key: bytes) -> int:
+    """The bucket an entry is kept in: keys are digests, so their first byte spreads them evenly."""
+    return key[0] % BUCKETS
+
+
 class ValidationCache:
     """Validation results by source file. ``path`` None keeps them in memory only (``serve``)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._salt = ""
-        self._entries: dict[bytes, object] = {}
+        self._where: dict[bytes, int] = {}
+        """By key, the bucket each kept entry is in (see :func:`bucket_of`)."""
+        self._stored: dict[int, tuple[tuple[bytes, ...], object]] = {}
+        """By bucket, the keys of its entries and, on disk, their pickle as it was read (in memory: them, by key)."""
+        self._opened: dict[int, dict[bytes, object]] = {}
         self._used: dict[bytes, object] = {}
+        self._refilled: set[int] = set()
+        """Buckets an entry was put in by this build."""
         self._changed = False
         self._loaded = False
         self._manifests: dict[str, PageManifest] = {}
@@ -102,17 +121,18 @@ class ValidationCache:
         """Start a build whose inputs other than the content files digest to ``salt``."""
         salt = f"{code_digest()}:{salt}"
         if not self._loaded and self.path is not None:
-            (self._entries, self._stats), self._salt = self._read(salt), salt
+            (self._stored, self._stats), self._salt = self._read(salt), salt
+            self._where = {key: bucket for bucket, (keys, _) in self._stored.items() for key in keys}
         self._loaded = True
         if salt != self._salt:
-            self._entries, self._stats, self._salt = {}, {}, salt
-        self._used, self._changed = {}, False
+            self._stored, self._where, self._stats, self._salt = {}, {}, {}, salt
+        self._opened, self._used, self._refilled, self._changed = {}, {}, set(), False
         self._stats_now, self._looked = {}, {}
         if salt != self._views_salt:  # another configuration: component names, the time zone may differ
             self.views, self._views_salt = {}, salt
         self._trusted_before = time.time_ns() - RACY_NS
 
-    def _read(self, salt: str) -> tuple[dict[bytes, object], dict[str, tuple[Stat, bytes]]]:
+    def _read(self, salt: str) -> tuple[dict[int, tuple[tuple[bytes, ...], object]], dict[str, tuple[Stat, bytes]]]:
         assert self.path is not None
         try:
             with open(self.path, "rb") as stream:
@@ -122,11 +142,10 @@ class ValidationCache:
         except Exception as exc:  # a damaged or foreign cache costs speed, never the build
             log.info("ignoring the cache in %s: %s", self.path, exc)
             return {}, {}
-        if (not isinstance(stored, dict) or stored.get("salt") != salt or not isinstance(stored.get("entries"), dict)
+        if (not isinstance(stored, dict) or stored.get("salt") != salt or not isinstance(stored.get("buckets"), dict)
                 or not isinstance(stored.get("stats"), dict)):
             return {}, {}
-        return stored["entries"], stored["stats"]
-
+        return stored["buckets"], stored["stats"]
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it
         (so it is not read again); None when it must be read, and :meth:`learn` told its key."""
@@ -160,41 +179,74 @@ class ValidationCache:
 
     def holds(self, key: bytes) -> bool:
         """Whether an entry is kept under ``key`` (without loading it: a forked worker asks, the build takes it)."""
-        return key in self._entries
+        return key in self._where
+
+    def _open(self, bucket: int) -> dict[bytes, object] | None:
+        """The entries of ``bucket``, unpickled on first use; None when its pickle is damaged (and it is dropped:
+        its files are validated again, and it is written anew)."""
+        keys, kept = self._stored[bucket]
+        if self.path is None:
+            return cast(dict[bytes, object], kept)
+        try:
+            entries = pickle.loads(cast(bytes, kept))
+            if not isinstance(entries, dict) or len(entries) != len(keys):
+                raise ValueError("not the entries its keys say")
+        except Exception as exc:
+            log.info("ignoring a damaged part of the cache in %s: %s", self.path, exc)
+            del self._stored[bucket]
+            for key in keys:
+                del self._where[key]
+            return None
+        self._opened[bucket] = entries
+        return entries
 
     def get(self, key: bytes) -> object | None:
-        found = self._entries.get(key)
-        if found is None:
+        bucket = self._where.get(key)
+        if bucket is None:
             return None
-        self._used[key] = found
-        if self.path is None:
-            return found
-        try:
-            made: object = pickle.loads(cast(bytes, found))
-        except Exception as exc:  # a damaged entry: validated again
-            log.info("ignoring a damaged entry of the cache in %s: %s", self.path, exc)
-            del self._used[key], self._entries[key]  # not held any more: validated again, once
-            self._changed = True
-            return None
-        return made
+        entries = self._opened.get(bucket) or self._open(bucket)
+        found = entries.get(key) if entries is not None else None
+        if found is not None:
+            self._used[key] = found
+        return found
 
     def put(self, key: bytes, value: object) -> None:
-        # On disk, each entry is pickled on its own: a build that changed one file writes the others' bytes as they
-        # were read, instead of pickling the whole model again (0.5 s at 10,000 incidents).
-        self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if self.path is not None else value
+        self._used[key] = value
+        self._refilled.add(bucket_of(key))
         self._changed = True
 
     def finish(self) -> None:
-        """Keep exactly the entries this build used (so deleted files drop out), and save them if anything changed."""
-        self._changed = self._changed or len(self._used) != len(self._entries) or self._stats_now != self._stats
+        """Keep exactly the entries this build used (so deleted files drop out), and save them if anything changed:
+        a bucket whose entries are those it held is written back as it was read, any other is pickled again."""
+        by_bucket: dict[int, dict[bytes, object]] = {}
+        for key, value in self._used.items():
+            by_bucket.setdefault(bucket_of(key), {})[key] = value
+        kept: dict[int, tuple[tuple[bytes, ...], object]] = {}
+        for bucket, entries in by_bucket.items():
+            stored = self._stored.get(bucket)
+            # Without a put, what this build used of a bucket is a part of what it held: all of it if as many.
+            if stored is not None and bucket not in self._refilled and len(stored[0]) == len(entries):
+                kept[bucket] = stored
+            else:
+                kept[bucket] = (tuple(entries), entries if self.path is None else _pickled(entries))
+                self._changed = True
+        self._changed = self._changed or len(kept) != len(self._stored) or self._stats_now != self._stats
         if self.path is None:
-            self._entries, self._stats = self._used, self._stats_now
-            return
-        if self._changed:
-            _save(self.path, {"salt": self._salt, "entries": self._used, "stats": self._stats_now})
-        # The pickled entries are not held while the site renders: a next build with this object reads the file again.
-        self._entries, self._used, self._loaded = {}, {}, False
-        self._stats, self._stats_now, self._looked = {}, {}, {}
+            self._stored, self._stats = kept, self._stats_now
+            self._where = {key: bucket for bucket, (keys, _) in kept.items() for key in keys}
+        else:
+            if self._changed:
+                _save(self.path, {"salt": self._salt, "buckets": kept, "stats": self._stats_now})
+            # The pickled entries are not held while the site renders: a next build with this object reads the file again.
+            self._stored, self._where, self._loaded = {}, {}, False
+            self._stats = {}
+        self._opened, self._used, self._refilled = {}, {}, set()
+        self._stats_now, self._looked = {}, {}
+
+
+def _pickled(entries: dict[bytes, object]) -> bytes:
+    """One bucket's entries, as the cache file keeps them."""
+    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _save(path: Path, value: object) -> None:

@@ -22,7 +22,7 @@ from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.cli import main
 from statusgen.progress import TerminalProgress
 from statusgen.render import site_files
-from statusgen.sources import ContentFile
+from statusgen.sources import ContentFile, ContentKind
 
 SAMPLE = Path(__file__).resolve().parent.parent
 
@@ -225,8 +225,8 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: py
     assert seen == []
 
 
-def test_a_damaged_entry_is_validated_again_and_the_others_are_kept(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_damaged_bucket_is_validated_again_and_the_others_are_kept(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import pickle
 
     site = tmp_path / "site"
@@ -234,14 +234,45 @@ def test_a_damaged_entry_is_validated_again_and_the_others_are_kept(tmp_path: Pa
     cache_file = site / CACHE_DIR / FILE
     assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
     stored = pickle.loads(cache_file.read_bytes())
-    damaged = next(iter(stored["entries"]))
-    stored["entries"][damaged] = b"not a pickle"
+    damaged, (keys, _) = max(stored["buckets"].items(), key=lambda bucket: len(bucket[1][0]))
+    assert len(keys) >= 1 and sum(len(k) for k, _ in stored["buckets"].values()) > len(keys)
+    stored["buckets"][damaged] = (keys, b"not a pickle")
     cache_file.write_bytes(pickle.dumps(stored))
     seen = count_validations(monkeypatch)
     assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file)).ok
-    assert len(seen) == 1
+    assert len(seen) == len(keys)  # that bucket's files, and no other
     assert same_tree(tmp_path / "out", tmp_path / "again")
-    assert pickle.loads(pickle.loads(cache_file.read_bytes())["entries"][damaged])  # replaced by a good one
+    again_keys, again_blob = pickle.loads(cache_file.read_bytes())["buckets"][damaged]
+    assert set(again_keys) == set(keys) and set(pickle.loads(again_blob)) == set(keys)  # replaced by a good one
+
+
+def test_a_build_that_changed_one_file_writes_the_other_buckets_as_it_read_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    from statusgen.cache import bucket_of
+
+    site = write_corpus(tmp_path / "site", 40)
+    cache_file = site / CACHE_DIR / FILE
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    before = pickle.loads(cache_file.read_bytes())["buckets"]
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[1]
+    file = ContentFile(f"content/incidents/{edited.name}", ContentKind.INCIDENT, edited.stem, str(edited))
+    old_key = ValidationCache.key(file, edited.read_bytes())
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    new_key = ValidationCache.key(file, edited.read_bytes())
+    pickled: list[set[bytes]] = []
+    real = statusgen.cache._pickled
+    monkeypatch.setattr(statusgen.cache, "_pickled", lambda entries: pickled.append(set(entries)) or real(entries))
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    after = pickle.loads(cache_file.read_bytes())["buckets"]
+    touched = {bucket_of(old_key), bucket_of(new_key)}
+    # The new entry's bucket, and the old one's unless the old entry was all it held.
+    remade = {bucket_of(new_key)} | ({bucket_of(old_key)} if len(before[bucket_of(old_key)][0]) > 1 else set())
+    assert sorted(bucket_of(next(iter(keys))) for keys in pickled) == sorted(remade)
+    assert new_key in after[bucket_of(new_key)][0] and old_key not in after.get(bucket_of(old_key), ((), b""))[0]
+    assert {b: v for b, v in before.items() if b not in touched} == {b: v for b, v in after.items() if b not in touched}
+    assert len(before) > len(touched)  # the comparison above covered some buckets
 
 
 def test_warnings_from_cached_files_are_still_reported(make_site: object, tmp_path: Path) -> None:
