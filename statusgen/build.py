@@ -213,7 +213,9 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     if theme is None:
         return diagnostics
     renderer = PageRenderer(loaded.site, theme.env, now, fingerprints=loaded.fingerprints,
-                            known_views=cache.views if cache is not None else None)
+                            known_views=cache.known_views() if cache is not None else None)
+    if cache is not None:
+        cache.keep_views(renderer.kept_views)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
     return Prepared(loaded.site, theme, renderer, diagnostics)

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statusgen-cache"
 FILE = "validated.pickle"
+VIEWS_FILE = "views.pickle"
 
 #: A content file's inode, size, and modification and change times (ns).
 Stat = tuple[int, int, int, int]
@@ -73,10 +74,73 @@ def code_digest() -> str:
 #: entry was in and the one its new entry goes in: at 10,000 incidents, about 80 entries of 10,000.
 BUCKETS = 256
 
+#: By bucket, the keys of its entries and, on disk, their pickle (in memory: the entries themselves, by key).
+Stored = dict[int, tuple[tuple[bytes, ...], object]]
+
 
 def bucket_of(key: bytes) -> int:
     """The bucket an entry is kept in: keys are digests, so their first byte spreads them evenly."""
     return key[0] % BUCKETS
+
+
+class Buckets:
+    """Values under digest keys, kept in buckets (see :data:`BUCKETS`); ``pickled``: each bucket's entries are a
+    pickle, opened when one of them is first asked for (on disk), or the entries themselves (in memory)."""
+
+    def __init__(self, stored: Stored | None = None, *, pickled: bool, name: str = "") -> None:
+        self.stored: Stored = stored or {}
+        self.pickled = pickled
+        self.name = name
+        """What the buckets were read from, for the log."""
+        self._where = {key: bucket for bucket, (keys, _) in self.stored.items() for key in keys}
+        self._opened: dict[int, dict[bytes, object]] = {}
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._where
+
+    def _open(self, bucket: int) -> dict[bytes, object] | None:
+        """The entries of ``bucket``; None when its pickle is damaged (and it is dropped: what it held is made again)."""
+        keys, kept = self.stored[bucket]
+        if not self.pickled:
+            return cast(dict[bytes, object], kept)
+        try:
+            entries = pickle.loads(cast(bytes, kept))
+            if not isinstance(entries, dict) or len(entries) != len(keys):
+                raise ValueError("not the entries its keys say")
+        except Exception as exc:
+            log.info("ignoring a damaged part of %s: %s", self.name, exc)
+            del self.stored[bucket]
+            for key in keys:
+                del self._where[key]
+            return None
+        self._opened[bucket] = entries
+        return entries
+
+    def get(self, key: bytes) -> object | None:
+        bucket = self._where.get(key)
+        if bucket is None:
+            return None
+        entries = self._opened.get(bucket) or self._open(bucket)
+        return entries.get(key) if entries is not None else None
+
+    def keeping(self, used: dict[bytes, object]) -> tuple[Buckets, bool]:
+        """Buckets holding exactly ``used``, and whether they differ from these: a bucket whose entries are all
+        taken from this one's same bucket, and as many, is kept as it was (not pickled again)."""
+        by_bucket: dict[int, dict[bytes, object]] = {}
+        for key, value in used.items():
+            by_bucket.setdefault(bucket_of(key), {})[key] = value
+        kept: Stored = {}
+        changed = len(by_bucket) != len(self.stored)
+        for bucket, entries in by_bucket.items():
+            stored = self.stored.get(bucket)
+            if stored is not None and len(stored[0]) == len(entries) and all(key in self._where for key in entries):
+                kept[bucket] = stored
+            else:
+                kept[bucket] = (tuple(entries), _pickled(entries) if self.pickled else entries)
+                changed = True
+        made = Buckets(kept, pickled=self.pickled, name=self.name)
+        made._opened = by_bucket  # what was used is at hand: taken as it is by a next build in this process
+        return made, changed
 
 
 class ValidationCache:
@@ -85,14 +149,8 @@ class ValidationCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._salt = ""
-        self._where: dict[bytes, int] = {}
-        """By key, the bucket each kept entry is in (see :func:`bucket_of`)."""
-        self._stored: dict[int, tuple[tuple[bytes, ...], object]] = {}
-        """By bucket, the keys of its entries and, on disk, their pickle as it was read (in memory: them, by key)."""
-        self._opened: dict[int, dict[bytes, object]] = {}
+        self._entries = Buckets(pickled=path is not None, name=str(path))
         self._used: dict[bytes, object] = {}
-        self._refilled: set[int] = set()
-        """Buckets an entry was put in by this build."""
         self._changed = False
         self._loaded = False
         self._manifests: dict[str, PageManifest] = {}
@@ -100,10 +158,14 @@ class ValidationCache:
         self._stats_now: dict[str, tuple[Stat, bytes]] = {}
         self._looked: dict[str, Stat] = {}
         self._trusted_before = 0
-        self.views: dict[bytes, ItemView] = {}
-        """Item views the last build with this object made (see :func:`statusgen.render.views.views_for_site`),
-        for the next one in the same process (``serve``, ``build --watch``); never saved, dropped with the salt."""
+        self._views = Buckets(pickled=path is not None, name=str(self.views_path))
+        self._views_read = path is None
         self._views_salt = ""
+
+    @property
+    def views_path(self) -> Path | None:
+        """Where the item views of the last build are kept (see :meth:`known_views`)."""
+        return self.path.with_name(VIEWS_FILE) if self.path is not None else None
 
     @property
     def salt(self) -> str:
@@ -121,31 +183,50 @@ class ValidationCache:
         """Start a build whose inputs other than the content files digest to ``salt``."""
         salt = f"{code_digest()}:{salt}"
         if not self._loaded and self.path is not None:
-            (self._stored, self._stats), self._salt = self._read(salt), salt
-            self._where = {key: bucket for bucket, (keys, _) in self._stored.items() for key in keys}
+            stored, self._stats = self._read(salt)
+            self._entries, self._salt = Buckets(stored, pickled=True, name=str(self.path)), salt
         self._loaded = True
         if salt != self._salt:
-            self._stored, self._where, self._stats, self._salt = {}, {}, {}, salt
-        self._opened, self._used, self._refilled, self._changed = {}, {}, set(), False
+            self._entries, self._stats, self._salt = Buckets(pickled=self.path is not None, name=str(self.path)), {}, salt
+        self._used, self._changed = {}, False
         self._stats_now, self._looked = {}, {}
         if salt != self._views_salt:  # another configuration: component names, the time zone may differ
-            self.views, self._views_salt = {}, salt
+            self._views, self._views_salt = Buckets(pickled=self.path is not None, name=str(self.views_path)), salt
+            self._views_read = self.path is None
         self._trusted_before = time.time_ns() - RACY_NS
 
-    def _read(self, salt: str) -> tuple[dict[int, tuple[tuple[bytes, ...], object]], dict[str, tuple[Stat, bytes]]]:
-        assert self.path is not None
+    def _read(self, salt: str, path: Path | None = None) -> tuple[Stored, dict[str, tuple[Stat, bytes]]]:
+        """The buckets and the content files' stats kept in ``path`` (default: the validation results) for ``salt``."""
+        path = path or self.path
+        assert path is not None
         try:
-            with open(self.path, "rb") as stream:
+            with open(path, "rb") as stream:
                 stored = pickle.load(stream)
         except FileNotFoundError:
             return {}, {}
         except Exception as exc:  # a damaged or foreign cache costs speed, never the build
-            log.info("ignoring the cache in %s: %s", self.path, exc)
+            log.info("ignoring the cache in %s: %s", path, exc)
             return {}, {}
         if (not isinstance(stored, dict) or stored.get("salt") != salt or not isinstance(stored.get("buckets"), dict)
                 or not isinstance(stored.get("stats"), dict)):
             return {}, {}
         return stored["buckets"], stored["stats"]
+
+    def known_views(self) -> Buckets:
+        """By :func:`statusgen.render.views.view_digest`, the item views the last build made (see
+        :func:`statusgen.render.views.views_for_site`): read from disk the first time, then those
+        :meth:`keep_views` was given. Dropped with the salt."""
+        if not self._views_read and self.views_path is not None:
+            self._views = Buckets(self._read(self._salt, self.views_path)[0], pickled=True, name=str(self.views_path))
+            self._views_read = True
+        return self._views
+
+    def keep_views(self, views: dict[bytes, ItemView]) -> None:
+        """Keep exactly ``views`` (by digest) for the next build, on disk the buckets that changed."""
+        self._views, changed = self._views.keeping(cast(dict[bytes, object], views))
+        if changed and self.views_path is not None:
+            _save(self.views_path, {"salt": self._salt, "buckets": self._views.stored, "stats": {}})
+
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it
         (so it is not read again); None when it must be read, and :meth:`learn` told its key."""
@@ -179,69 +260,31 @@ class ValidationCache:
 
     def holds(self, key: bytes) -> bool:
         """Whether an entry is kept under ``key`` (without loading it: a forked worker asks, the build takes it)."""
-        return key in self._where
-
-    def _open(self, bucket: int) -> dict[bytes, object] | None:
-        """The entries of ``bucket``, unpickled on first use; None when its pickle is damaged (and it is dropped:
-        its files are validated again, and it is written anew)."""
-        keys, kept = self._stored[bucket]
-        if self.path is None:
-            return cast(dict[bytes, object], kept)
-        try:
-            entries = pickle.loads(cast(bytes, kept))
-            if not isinstance(entries, dict) or len(entries) != len(keys):
-                raise ValueError("not the entries its keys say")
-        except Exception as exc:
-            log.info("ignoring a damaged part of the cache in %s: %s", self.path, exc)
-            del self._stored[bucket]
-            for key in keys:
-                del self._where[key]
-            return None
-        self._opened[bucket] = entries
-        return entries
+        return key in self._entries
 
     def get(self, key: bytes) -> object | None:
-        bucket = self._where.get(key)
-        if bucket is None:
-            return None
-        entries = self._opened.get(bucket) or self._open(bucket)
-        found = entries.get(key) if entries is not None else None
+        found = self._entries.get(key)
         if found is not None:
             self._used[key] = found
         return found
 
     def put(self, key: bytes, value: object) -> None:
         self._used[key] = value
-        self._refilled.add(bucket_of(key))
         self._changed = True
 
     def finish(self) -> None:
         """Keep exactly the entries this build used (so deleted files drop out), and save them if anything changed:
         a bucket whose entries are those it held is written back as it was read, any other is pickled again."""
-        by_bucket: dict[int, dict[bytes, object]] = {}
-        for key, value in self._used.items():
-            by_bucket.setdefault(bucket_of(key), {})[key] = value
-        kept: dict[int, tuple[tuple[bytes, ...], object]] = {}
-        for bucket, entries in by_bucket.items():
-            stored = self._stored.get(bucket)
-            # Without a put, what this build used of a bucket is a part of what it held: all of it if as many.
-            if stored is not None and bucket not in self._refilled and len(stored[0]) == len(entries):
-                kept[bucket] = stored
-            else:
-                kept[bucket] = (tuple(entries), entries if self.path is None else _pickled(entries))
-                self._changed = True
-        self._changed = self._changed or len(kept) != len(self._stored) or self._stats_now != self._stats
+        self._entries, remade = self._entries.keeping(self._used)
+        changed = self._changed or remade or self._stats_now != self._stats
         if self.path is None:
-            self._stored, self._stats = kept, self._stats_now
-            self._where = {key: bucket for bucket, (keys, _) in kept.items() for key in keys}
+            self._stats = self._stats_now
         else:
-            if self._changed:
-                _save(self.path, {"salt": self._salt, "buckets": kept, "stats": self._stats_now})
+            if changed:
+                _save(self.path, {"salt": self._salt, "buckets": self._entries.stored, "stats": self._stats_now})
             # The pickled entries are not held while the site renders: a next build with this object reads the file again.
-            self._stored, self._where, self._loaded = {}, {}, False
-            self._stats = {}
-        self._opened, self._used, self._refilled = {}, {}, set()
-        self._stats_now, self._looked = {}, {}
+            self._entries, self._loaded, self._stats = Buckets(pickled=True, name=str(self.path)), False, {}
+        self._used, self._stats_now, self._looked = {}, {}, {}
 
 
 def _pickled(entries: dict[bytes, object]) -> bytes:

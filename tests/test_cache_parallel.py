@@ -269,7 +269,8 @@ def test_a_build_that_changed_one_file_writes_the_other_buckets_as_it_read_them(
     touched = {bucket_of(old_key), bucket_of(new_key)}
     # The new entry's bucket, and the old one's unless the old entry was all it held.
     remade = {bucket_of(new_key)} | ({bucket_of(old_key)} if len(before[bucket_of(old_key)][0]) > 1 else set())
-    assert sorted(bucket_of(next(iter(keys))) for keys in pickled) == sorted(remade)
+    entries = {key for keys, _ in after.values() for key in keys}  # not the item views, kept beside them
+    assert sorted(bucket_of(next(iter(keys))) for keys in pickled if keys <= entries) == sorted(remade)
     assert new_key in after[bucket_of(new_key)][0] and old_key not in after.get(bucket_of(old_key), ((), b""))[0]
     assert {b: v for b, v in before.items() if b not in touched} == {b: v for b, v in after.items() if b not in touched}
     assert len(before) > len(touched)  # the comparison above covered some buckets

@@ -236,14 +236,15 @@ MINUTES = st.integers(-60 * 24 * 30, 60 * 24 * 30)  # a month either side of the
 def test_an_items_view_follows_from_the_item_and_its_moment(corpus_model: Site, a: int, b: int) -> None:
     """What page keys rely on when an item's view stands in as its fingerprint and its moment."""
     one, two = NOW + timedelta(minutes=a), NOW + timedelta(minutes=b)
-    views_one, views_two = views_for_site(corpus_model, one), views_for_site(corpus_model, two)
+    (views_one, _), (views_two, _) = views_for_site(corpus_model, one), views_for_site(corpus_model, two)
     for item in (*corpus_model.incidents, *corpus_model.maintenances):
         if view_moment(item, one) == view_moment(item, two):
             assert views_one[item.slug] == views_two[item.slug], item.slug
 
 
-def test_a_warm_process_takes_the_views_of_unchanged_items_from_its_last_build(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
     made: list[str] = []
     real = statusgen.render.views.incident_view
 
@@ -252,11 +253,17 @@ def test_a_warm_process_takes_the_views_of_unchanged_items_from_its_last_build(
         return real(model, incident, now)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statusgen.render.views, "incident_view", counting)
-    cache = ValidationCache()  # as serve and --watch hold it
-    assert build(site, tmp_path / "out", now=NOW, cache=cache).ok
+    path = tmp_path / "cache" / "validated.pickle"
+    warm = ValidationCache(path if on_disk else None)
+
+    def cache() -> ValidationCache:  # a build in a new process starts with a new object, reading the files
+        return ValidationCache(path) if on_disk else warm
+
+    assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
+    assert (tmp_path / "cache" / "views.pickle").is_file() == on_disk
     everything = len(made)
     made.clear()
-    assert build(site, tmp_path / "out", now=LATER, cache=cache).ok
+    assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
     remade = sorted(made)
     prepared = prepare(site, now=LATER)
     assert not isinstance(prepared, list)
@@ -268,5 +275,5 @@ def test_a_warm_process_takes_the_views_of_unchanged_items_from_its_last_build(
     config = site / "statusgen.toml"
     config.write_text(config.read_text().replace('name = "Web"', 'name = "Website"', 1))
     made.clear()
-    assert build(site, tmp_path / "out", now=LATER, cache=cache).ok
+    assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
     assert len(made) == everything  # another configuration: no view is taken from before

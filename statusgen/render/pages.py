@@ -30,7 +30,7 @@ from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, paginate
-from statusgen.render.views import ItemView, view_digest, views_for_site
+from statusgen.render.views import ItemView, KnownViews, view_digest, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -93,7 +93,7 @@ class PageRenderer:
     """Holds what every page shares; each method returns artifacts."""
 
     def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 known_views: dict[bytes, ItemView] | None = None) -> None:
+                 known_views: KnownViews | None = None) -> None:
         """``fingerprints``: by source path, see :func:`statusgen.content.fingerprints` (with a cache);
         ``known_views``: see :func:`views_for_site`."""
         self.site = site
@@ -107,7 +107,8 @@ class PageRenderer:
         self.view_digests = {item.slug: view_digest(item, fingerprint, now) for item in items
                              if (fingerprint := self.fingerprints.get(item.path)) is not None}
         """By slug, what each item's view is made from (see :func:`view_digest`), when the item has a fingerprint."""
-        self.views = views_for_site(site, now, self.view_digests, known_views)
+        self.views, self.kept_views = views_for_site(site, now, self.view_digests, known_views)
+        """By slug, every item's view; by :func:`view_digest`, those of the items with a fingerprint, for the next build."""
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)

@@ -8,6 +8,7 @@ import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from statusgen.derive import incident_duration, maintenance_phase
 from statusgen.durations import format_duration
@@ -111,23 +112,24 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
     return hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()
 
 
+class KnownViews(Protocol):
+    def get(self, digest: bytes, /) -> object | None: ...
+
+
 def views_for_site(site: Site, now: datetime, digests: Mapping[str, bytes] | None = None,
-                   known: dict[bytes, ItemView] | None = None) -> dict[str, ItemView]:
-    """Every item's view, computed once per build and shared by all pages. ``known``: the views an earlier
-    build in this process made, by :func:`view_digest` (``digests``: this build's, by slug), taken instead
-    of made again; it is left holding this build's views."""
+                   known: KnownViews | None = None) -> tuple[dict[str, ItemView], dict[bytes, ItemView]]:
+    """Every item's view, computed once per build and shared by all pages, by slug; and by :func:`view_digest`
+    (``digests``: this build's, by slug), those of the items that have one, for the next build. ``known``: the
+    views an earlier build made, by digest, taken instead of made again."""
     views: dict[str, ItemView] = {}
     kept: dict[bytes, ItemView] = {}
     items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
     for item in items:
-        digest = digests.get(item.slug) if digests is not None and known is not None else None
+        digest = digests.get(item.slug) if digests is not None else None
         view = known.get(digest) if digest is not None and known is not None else None
-        if view is None:
+        if not isinstance(view, ItemView):
             view = incident_view(site, item, now) if isinstance(item, Incident) else maintenance_view(site, item, now)
         if digest is not None:
             kept[digest] = view
         views[item.slug] = view
-    if known is not None:
-        known.clear()
-        known.update(kept)
-    return views
+    return views, kept
