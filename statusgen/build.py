@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
-from statusgen.cache import ValidationCache, page_digest
+from statusgen.cache import Identity, ValidationCache, page_digest
 from statusgen.check import policy_findings
 from statusgen.collector import collector_kept_off
 from statusgen.content import load_site
@@ -136,6 +136,8 @@ class Written:
     """By path, the digest of each page with a key that was rendered (not reused): see :func:`page_digest`."""
     reused: int
     """Pages taken as they were from the previous output instead of rendered."""
+    identities: dict[str, Identity]
+    """By path, each page's file identity as it was written or kept (see :attr:`Staging.identities`)."""
 
 
 def write_sections(parts: Iterable[Section], staging: Staging, progress: Progress | None = None, *,
@@ -164,7 +166,7 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
                     count_into.value = len(paths)
                 if progress:
                     progress("writing", len(paths) + (others.value if others is not None else 0), 0)
-    return Written(paths, pages, size, keys, digests, reused)
+    return Written(paths, pages, size, keys, digests, reused, dict(staging.identities))
 
 
 def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None) -> Written:
@@ -185,7 +187,8 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
                           lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
                                                  progress, others=counted))
     return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes,
-                   mine.keys | theirs.keys, mine.digests | theirs.digests, mine.reused + theirs.reused)
+                   mine.keys | theirs.keys, mine.digests | theirs.digests, mine.reused + theirs.reused,
+                   mine.identities | theirs.identities)
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
             staging.discard()
             raise
     if manifest is not None:
-        manifest.record(salt, output, written.keys, written.digests)
+        manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)

@@ -317,18 +317,24 @@ def page_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _same_bytes(path: str, size: int, digest: bytes) -> bool:
-    """Whether the file at ``path`` holds ``size`` bytes that digest to ``digest``."""
+#: A file's inode, size and modification time (ns).
+Identity = tuple[int, int, int]
+
+
+def _same_bytes(path: str, size: int, digest: bytes) -> Identity | None:
+    """The identity of the file at ``path`` if it holds ``size`` bytes that digest to ``digest``, else None."""
     try:
-        if not digest or os.stat(path).st_size != size:
-            return False
+        found = os.stat(path)
+        if not digest or found.st_size != size:
+            return None
         with open(path, "rb") as stream:
-            return page_digest(stream.read()) == digest
+            same = page_digest(stream.read()) == digest
     except OSError:
-        return False
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns) if same else None
 
 
-def identity(path: str) -> tuple[int, int, int] | None:
+def identity(path: str) -> Identity | None:
     """A file's inode, size and modification time (ns); None when it is not there."""
     try:
         found = os.stat(path)
@@ -347,25 +353,28 @@ class _Record:
     marker: tuple[int, int, int]
     pages: dict[str, _Entry]
 
-    def intact(self, folder: Path, salt: str) -> dict[str, tuple[bytes, int]]:
-        """By path, the key and size of each page still in ``folder`` as this build wrote it; none when salted otherwise."""
+    def intact(self, folder: Path, salt: str) -> dict[str, tuple[bytes, Identity]]:
+        """By path, the key and file identity of each page still in ``folder`` as this build wrote it; none when
+        salted otherwise."""
         if salt != self.salt:
             return {}
         root, kept = str(folder), {}
         for path, (key, inode, size, modified, _) in self.pages.items():
-            if identity(f"{root}/{path}") == (inode, size, modified):
-                kept[path] = (key, size)
+            if (found := identity(f"{root}/{path}")) == (inode, size, modified):
+                kept[path] = (key, found)
         return kept
 
-    def restored(self, folder: Path, salt: str) -> dict[str, tuple[bytes, int]]:
+    def restored(self, folder: Path, salt: str) -> dict[str, tuple[bytes, Identity]]:
         """Like :meth:`intact`, for a copy of the output this build wrote (restored by a CI runner's cache, so
         every file has another inode and the marker is another file): each page still holding the bytes this
         build wrote, read and digested."""
         if salt != self.salt:
             return {}
-        root = str(folder)
-        return {path: (key, size) for path, (key, _, size, _, digest) in self.pages.items()
-                if _same_bytes(f"{root}/{path}", size, digest)}
+        root, kept = str(folder), {}
+        for path, (key, _, size, _, digest) in self.pages.items():
+            if (found := _same_bytes(f"{root}/{path}", size, digest)) is not None:
+                kept[path] = (key, found)
+        return kept
 
 
 @dataclass(frozen=True)
@@ -374,21 +383,21 @@ class Spare:
     build updates it into the new output instead of writing every file and folder again."""
 
     path: Path
-    intact: dict[str, tuple[bytes, int]]
-    """By path, the key and size of each page still as the build that wrote it left it."""
+    intact: dict[str, tuple[bytes, Identity]]
+    """By path, the key and file identity of each page still as the build that wrote it left it."""
 
 
 @dataclass(frozen=True)
 class Reusable:
     """What a build may take from the last two builds into one output folder instead of rendering it."""
 
-    current: dict[str, bytes]
-    """By path, the key of each page intact in the output."""
+    current: dict[str, tuple[bytes, Identity]]
+    """By path, the key and file identity of each page intact in the output."""
     spare: Spare | None
 
     def keys(self, *, spare: bool) -> dict[str, tuple[bytes, ...]]:
         """By path, the keys of the pages that can be reused: from the output, and from the spare if it was taken."""
-        keys: dict[str, tuple[bytes, ...]] = {path: (key,) for path, key in self.current.items()}
+        keys: dict[str, tuple[bytes, ...]] = {path: (key,) for path, (key, _) in self.current.items()}
         if spare and self.spare is not None:
             for path, (key, _) in self.spare.intact.items():
                 keys[path] = (*keys.get(path, ()), key)
@@ -428,13 +437,13 @@ class PageManifest:
         (pages only from a build salted the same; the spare's folders whatever its salt)."""
         stored = self._stored()
         current, before = stored.get("current"), stored.get("spare")
-        keys: dict[str, bytes] = {}
+        keys: dict[str, tuple[bytes, Identity]] = {}
         if current is not None:
             found = identity(f"{output}/{MARKER}")
             if found == current.marker:
-                keys = {path: key for path, (key, _) in current.intact(output, salt).items()}
+                keys = current.intact(output, salt)
             elif found is not None:  # a copy: its pages are each checked by what they hold
-                keys = {path: key for path, (key, _) in current.restored(output, salt).items()}
+                keys = current.restored(output, salt)
         marker = identity(f"{spare}/{MARKER}")
         if marker is None:  # no spare, or not a build's output
             return Reusable(keys, None)
@@ -442,8 +451,10 @@ class PageManifest:
             return Reusable(keys, Spare(spare, {}))
         return Reusable(keys, Spare(spare, before.intact(spare, salt)))
 
-    def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes]) -> None:
-        """Keep the keys of the pages just written into ``output``, with their files' identities and digests
+    def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes],
+               identities: dict[str, Identity] | None = None) -> None:
+        """Keep the keys of the pages just written into ``output``, with their files' identities (``identities``:
+        as the build saw them when it wrote or kept each file; a ``stat`` for any other) and digests
         (``digests``: of the pages rendered; a reused page's is the one recorded with its key); the record of
         the output it replaced is kept as the spare's (a build with a manifest always keeps a spare)."""
         marker = identity(f"{output}/{MARKER}")
@@ -451,9 +462,9 @@ class PageManifest:
             return
         stored = self._stored()
         before = {entry[0]: entry[4] for record in stored.values() if record is not None for entry in record.pages.values()}
-        root, pages = str(output), {}
+        root, pages, identities = str(output), {}, identities or {}
         for path, key in keys.items():
-            found = identity(f"{root}/{path}")
+            found = identities.get(path) or identity(f"{root}/{path}")
             if found is not None:
                 pages[path] = (key, *found, digests.get(path) or before.get(key, b""))
         self._kept = {"current": _Record(salt, marker, pages), "spare": stored.get("current")}

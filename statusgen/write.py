@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from statusgen.render import Artifact
 
 if TYPE_CHECKING:
-    from statusgen.cache import Spare
+    from statusgen.cache import Identity, Spare
 
 #: Written into every output; we only ever replace a directory that has it.
 MARKER = ".statusgen"
@@ -104,6 +104,9 @@ class Staging:
         self._made: set[str] = set()
         self.files = 0
         """Files written by this process (a forked worker's are not counted here)."""
+        self.identities: dict[str, Identity] = {}
+        """With ``keep``, by path, the identity of each page (artifact with a key) this process wrote or kept, as
+        it wrote or kept it: what the page manifest records, without a ``stat`` of every page once the build is done."""
         for leftover in output.parent.glob(f".{output.name}.old-*"):  # an earlier build's, if its removal was cut short
             remove(leftover, large=True)
         # Where the spare's replaced files go: deleting a file's last link costs as much as creating a folder
@@ -119,7 +122,8 @@ class Staging:
         if self.spare is not None:
             kept = self.spare.intact.get(artifact.path)
             if artifact.reused and kept is not None and kept[0] == artifact.key:
-                return kept[1]  # already there: the spare's page is this build's page
+                self.identities[artifact.path] = kept[1]
+                return kept[1][1]  # already there: the spare's page is this build's page
             try:
                 return self._write(artifact, target)
             except (FileExistsError, NotADirectoryError, IsADirectoryError):
@@ -138,7 +142,12 @@ class Staging:
         if artifact.reused:
             return self._reuse(artifact.path, target)
         with open(target, "xb") as stream:
-            return stream.write(artifact.data)
+            size = stream.write(artifact.data)
+            if self.keep and artifact.key is not None:
+                stream.flush()  # its size and time once written, not what the buffer has left so far
+                found = os.fstat(stream.fileno())
+                self.identities[artifact.path] = (found.st_ino, found.st_size, found.st_mtime_ns)
+        return size
 
     def _reuse(self, path: str, target: str) -> int:
         """Put the current output's file at ``path`` in the new output too: a hard link (no copy, no
@@ -152,10 +161,13 @@ class Staging:
                 if not os.path.isfile(source):
                     raise
                 shutil.copyfile(source, target)
-            return os.stat(target).st_size
+            found = os.stat(target)
         except OSError as exc:
             raise OutputError(f"{source} was removed or changed while the site was being built ({exc.strerror}); "
                               "build again") from exc
+        if self.keep:
+            self.identities[path] = (found.st_ino, found.st_size, found.st_mtime_ns)
+        return found.st_size
 
     def prune(self, written: Iterable[str]) -> None:
         """Remove whatever the spare held that this build did not write (pages of deleted incidents, files a

@@ -179,3 +179,28 @@ def test_a_file_where_a_folder_goes_and_a_folder_where_a_file_goes_are_replaced(
     assert (out / "a/index.html").read_bytes() == b"now a folder"
     assert (out / "b").read_bytes() == b"now a file"
     assert (out / "c/x.json").read_bytes() == b"[]" and not (out / "c/d").exists()
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "two processes"])
+def test_the_manifest_records_each_page_as_it_is_on_disk(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        parallel: bool) -> None:
+    """The identities the manifest keeps are those the build saw as it wrote, linked or kept each page (no
+    ``stat`` of every page at the end): they must be the files' own, or the next build would render them all."""
+    import pickle
+
+    import statusgen.parallel
+
+    monkeypatch.setattr(statusgen.parallel, "can_fork", lambda: True)
+    out = tmp_path / "out"
+    for n, now in enumerate([NOW, NOW, LATER, LATER + timedelta(hours=1)]):
+        if n == 2:
+            edited = incidents(site)[3]
+            edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        cached_build(site, out, now, parallel=parallel)
+        manifest = next((site / CACHE_DIR).glob("pages-*.pickle"))
+        pages = pickle.loads(manifest.read_bytes())[1]["current"].pages
+        assert len(pages) > 40
+        for path, (_, inode, size, modified, _) in pages.items():
+            found = os.stat(out / path)
+            assert (inode, size, modified) == (found.st_ino, found.st_size, found.st_mtime_ns), path
+    assert cached_build(site, out, LATER + timedelta(hours=1), parallel=parallel) == len(pages)  # all reused
