@@ -22,7 +22,10 @@ serve: $(VENV)/.installed
 	$(BIN)/statusgen serve
 
 # Full builds of generated 1,000- and 10,000-incident sites against the floor (BENCH_LARGE=1 adds 100,000).
+# statusgen is compiled first, as an installed copy is (pip compiles what it installs; an editable install
+# compiles on first import only where Python may write bytecode, and some machines set PYTHONDONTWRITEBYTECODE).
 bench: $(VENV)/.installed
+	$(BIN)/python -m compileall -q statusgen bench
 	$(BIN)/python -m bench.run
 
 $(VENV)/.python-ok:
@@ -34,10 +37,12 @@ $(VENV)/.python-ok:
 
 $(VENV)/.installed: $(VENV)/.python-ok pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q statusgen
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.python-ok pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q statusgen
 	touch $@ $(VENV)/.installed
 
 clean:
