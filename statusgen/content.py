@@ -177,7 +177,7 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
             if postmortem is not None:
                 postmortems.append(postmortem)
     if cache:
-        cache.finish()
+        cache.finish((file.path, keys[file.path]) for file in found if file.path in keys)
     linked, link_problems = link_postmortems(incidents, maintenances, postmortems, named_lines)
     diagnostics += link_problems
     ordered = sorted_diagnostics(diagnostics)

@@ -225,55 +225,80 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: py
     assert seen == []
 
 
-def test_a_damaged_bucket_is_validated_again_and_the_others_are_kept(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def chunks_of(cache_file: Path) -> list[tuple[tuple[bytes, ...], bytes]]:
+    """The chunks of a cache file, in order."""
     import pickle
 
+    stored = pickle.loads(cache_file.read_bytes())["chunks"]
+    return [stored[n] for n in range(len(stored))]
+
+
+def test_a_damaged_chunk_is_validated_again_and_the_others_are_kept(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    monkeypatch.setattr(statusgen.cache, "CHUNK", 4)
     site = tmp_path / "site"
     write_corpus(site, 20)
     cache_file = site / CACHE_DIR / FILE
     assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
     stored = pickle.loads(cache_file.read_bytes())
-    damaged, (keys, _) = max(stored["buckets"].items(), key=lambda bucket: len(bucket[1][0]))
-    assert len(keys) >= 1 and sum(len(k) for k, _ in stored["buckets"].values()) > len(keys)
-    stored["buckets"][damaged] = (keys, b"not a pickle")
+    damaged, (keys, _) = max(stored["chunks"].items(), key=lambda chunk: len(chunk[1][0]))
+    assert len(keys) >= 1 and sum(len(k) for k, _ in stored["chunks"].values()) > len(keys)
+    stored["chunks"][damaged] = (keys, b"not a pickle")
     cache_file.write_bytes(pickle.dumps(stored))
     seen = count_validations(monkeypatch)
     assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file)).ok
-    assert len(seen) == len(keys)  # that bucket's files, and no other
+    assert len(seen) == len(keys)  # that chunk's files, and no other
     assert same_tree(tmp_path / "out", tmp_path / "again")
-    again_keys, again_blob = pickle.loads(cache_file.read_bytes())["buckets"][damaged]
-    assert set(again_keys) == set(keys) and set(pickle.loads(again_blob)) == set(keys)  # replaced by a good one
+    again_keys, again_blob = chunks_of(cache_file)[damaged]
+    assert again_keys == keys and set(pickle.loads(again_blob)) == set(keys)  # replaced by a good one
 
 
-def test_a_build_that_changed_one_file_writes_the_other_buckets_as_it_read_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pickle
-
-    from statusgen.cache import bucket_of
-
-    site = write_corpus(tmp_path / "site", 40)
-    cache_file = site / CACHE_DIR / FILE
-    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
-    before = pickle.loads(cache_file.read_bytes())["buckets"]
-    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[1]
-    file = ContentFile(f"content/incidents/{edited.name}", ContentKind.INCIDENT, edited.stem, str(edited))
-    old_key = ValidationCache.key(file, edited.read_bytes())
-    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
-    new_key = ValidationCache.key(file, edited.read_bytes())
+def spy_pickled(monkeypatch: pytest.MonkeyPatch) -> list[set[bytes]]:
+    """The keys of each chunk pickled from now on (of the validation results and of the item views)."""
     pickled: list[set[bytes]] = []
     real = statusgen.cache._pickled
     monkeypatch.setattr(statusgen.cache, "_pickled", lambda entries: pickled.append(set(entries)) or real(entries))
+    return pickled
+
+
+def test_chunks_follow_the_file_order_and_an_edit_pickles_again_only_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statusgen.cache, "CHUNK", 4)
+    site = write_corpus(tmp_path / "site", 40)
+    cache_file = site / CACHE_DIR / FILE
     assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
-    after = pickle.loads(cache_file.read_bytes())["buckets"]
-    touched = {bucket_of(old_key), bucket_of(new_key)}
-    # The new entry's bucket, and the old one's unless the old entry was all it held.
-    remade = {bucket_of(new_key)} | ({bucket_of(old_key)} if len(before[bucket_of(old_key)][0]) > 1 else set())
-    entries = {key for keys, _ in after.values() for key in keys}  # not the item views, kept beside them
-    assert sorted(bucket_of(next(iter(keys))) for keys in pickled if keys <= entries) == sorted(remade)
-    assert new_key in after[bucket_of(new_key)][0] and old_key not in after.get(bucket_of(old_key), ((), b""))[0]
-    assert {b: v for b, v in before.items() if b not in touched} == {b: v for b, v in after.items() if b not in touched}
-    assert len(before) > len(touched)  # the comparison above covered some buckets
+    before = chunks_of(cache_file)
+    files = sorted((site / "content").rglob("*.md"))
+    paths = [f"content/{f.relative_to(site / 'content').as_posix()}" for f in files]
+    keyed = [ValidationCache.key(ContentFile(path, ContentKind.INCIDENT, "", ""), f.read_bytes())
+             for path, f in zip(paths, files, strict=True)]
+    assert [key for keys, _ in before for key in keys] == keyed  # the site's order: content files by path
+    ends = [n for n, (keys, _) in enumerate(before) if statusgen.cache.ends_chunk(paths[keyed.index(keys[-1])])]
+    assert len(before) > 3 and len(ends) >= len(before) - 1  # each chunk but the last ends where a name says
+
+    edited = files[5]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    new_key = ValidationCache.key(ContentFile(paths[5], ContentKind.INCIDENT, "", ""), edited.read_bytes())
+    pickled = spy_pickled(monkeypatch)
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    after = chunks_of(cache_file)
+    mine = next(n for n, (keys, _) in enumerate(before) if keyed[5] in keys)
+    assert len(after) == len(before) and [after[n] for n in range(len(after)) if n != mine] == \
+        [before[n] for n in range(len(before)) if n != mine]  # every other chunk written back as it was read
+    assert after[mine][0] == tuple(new_key if key == keyed[5] else key for key in before[mine][0])
+    entries = {key for keys, _ in after for key in keys}  # not the item views, kept beside them
+    assert [keys for keys in pickled if keys <= entries] == [set(after[mine][0])]
+
+    # A file added between two others changes the chunk it lands in, and no other.
+    source = next(f for f in files[10:] if "incidents" in f.parts and "postmortem" not in f.read_text())
+    source.with_name(source.stem + "-b.md").write_text(source.read_text())
+    pickled.clear()
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    grown = chunks_of(cache_file)
+    assert len([keys for keys in pickled if keys <= {key for keys, _ in grown for key in keys}]) <= 2
+    assert len(set(grown) - set(after)) <= 2 and len(set(after) - set(grown)) <= 2
 
 
 def test_warnings_from_cached_files_are_still_reported(make_site: object, tmp_path: Path) -> None:
