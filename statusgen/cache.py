@@ -23,6 +23,7 @@ code from.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -82,7 +83,8 @@ CHUNK = 128
 #: No chunk holds more than this, whatever the names.
 CHUNK_MAX = 4 * CHUNK
 
-#: By chunk, the keys of its entries and, on disk, their pickle (in memory: the entries themselves, by key).
+#: By chunk, the keys of its entries and, on disk, the name of the file holding their pickle (in memory: the
+#: entries themselves, by key).
 Stored = dict[int, tuple[tuple[bytes, ...], object]]
 
 
@@ -92,14 +94,13 @@ def ends_chunk(name: str) -> bool:
 
 
 class Chunks:
-    """Values under digest keys, kept in chunks (see :data:`CHUNK`); ``pickled``: each chunk's entries are a
-    pickle, opened when one of them is first asked for (on disk), or the entries themselves (in memory)."""
+    """Values under digest keys, kept in chunks (see :data:`CHUNK`). With a ``folder``, each chunk is a file
+    there, a pickle named by a digest of its bytes, read when one of its entries is first asked for: a build
+    that changed one chunk writes one file, not the whole cache again. Without, the entries themselves (in memory)."""
 
-    def __init__(self, stored: Stored | None = None, *, pickled: bool, name: str = "") -> None:
+    def __init__(self, stored: Stored | None = None, *, folder: Path | None) -> None:
         self.stored: Stored = stored or {}
-        self.pickled = pickled
-        self.name = name
-        """What the chunks were read from, for the log."""
+        self.folder = folder
         self._where = {key: chunk for chunk, (keys, _) in self.stored.items() for key in keys}
         self._opened: dict[int, dict[bytes, object]] = {}
 
@@ -109,14 +110,17 @@ class Chunks:
     def _open(self, chunk: int) -> dict[bytes, object] | None:
         """The entries of ``chunk``; None when its pickle is damaged (and it is dropped: what it held is made again)."""
         keys, kept = self.stored[chunk]
-        if not self.pickled:
+        if self.folder is None:
             return cast(dict[bytes, object], kept)
         try:
-            entries = pickle.loads(cast(bytes, kept))
+            with open(self.folder / cast(str, kept), "rb") as stream:
+                entries = pickle.load(stream)
             if not isinstance(entries, dict) or len(entries) != len(keys):
                 raise ValueError("not the entries its keys say")
-        except Exception as exc:
-            log.info("ignoring a damaged part of %s: %s", self.name, exc)
+        except Exception as exc:  # missing or damaged: what it held is made again, and written anew
+            log.info("ignoring a part of the cache in %s: %s", self.folder, exc)
+            with contextlib.suppress(OSError):
+                (self.folder / cast(str, kept)).unlink(missing_ok=True)
             del self.stored[chunk]
             for key in keys:
                 del self._where[key]
@@ -154,9 +158,9 @@ class Chunks:
             keys = tuple(entries)
             kept = before.get(keys)
             if kept is None:
-                kept, changed = _pickled(entries) if self.pickled else entries, True
+                kept, changed = _write_chunk(self.folder, entries) if self.folder is not None else entries, True
             stored[n] = (keys, kept)
-        made = Chunks(stored, pickled=self.pickled, name=self.name)
+        made = Chunks(stored, folder=self.folder)
         made._opened = dict(enumerate(chunks))  # what was used is at hand: taken as it is by a next build in this process
         return made, changed
 
@@ -167,7 +171,7 @@ class ValidationCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._salt = ""
-        self._entries = Chunks(pickled=path is not None, name=str(path))
+        self._entries = Chunks(folder=self._folder(FILE))
         self._used: dict[bytes, object] = {}
         self._changed = False
         self._loaded = False
@@ -176,9 +180,13 @@ class ValidationCache:
         self._stats_now: dict[str, tuple[Stat, bytes]] = {}
         self._looked: dict[str, Stat] = {}
         self._trusted_before = 0
-        self._views = Chunks(pickled=path is not None, name=str(self.views_path))
+        self._views = Chunks(folder=self._folder(VIEWS_FILE))
         self._views_read = path is None
         self._views_salt = ""
+
+    def _folder(self, index: str) -> Path | None:
+        """Where the chunks listed in the file ``index`` are kept: a folder beside it, of the same name."""
+        return self.path.with_name(Path(index).stem) if self.path is not None else None
 
     @property
     def views_path(self) -> Path | None:
@@ -202,14 +210,14 @@ class ValidationCache:
         salt = f"{code_digest()}:{salt}"
         if not self._loaded and self.path is not None:
             stored, self._stats = self._read(salt)
-            self._entries, self._salt = Chunks(stored, pickled=True, name=str(self.path)), salt
+            self._entries, self._salt = Chunks(stored, folder=self._folder(FILE)), salt
         self._loaded = True
         if salt != self._salt:
-            self._entries, self._stats, self._salt = Chunks(pickled=self.path is not None, name=str(self.path)), {}, salt
+            self._entries, self._stats, self._salt = Chunks(folder=self._folder(FILE)), {}, salt
         self._used, self._changed = {}, False
         self._stats_now, self._looked = {}, {}
         if salt != self._views_salt:  # another configuration: component names, the time zone may differ
-            self._views, self._views_salt = Chunks(pickled=self.path is not None, name=str(self.views_path)), salt
+            self._views, self._views_salt = Chunks(folder=self._folder(VIEWS_FILE)), salt
             self._views_read = self.path is None
         self._trusted_before = time.time_ns() - RACY_NS
 
@@ -235,7 +243,7 @@ class ValidationCache:
         :func:`statusgen.render.views.views_for_site`): read from disk the first time, then those
         :meth:`keep_views` was given. Dropped with the salt."""
         if not self._views_read and self.views_path is not None:
-            self._views = Chunks(self._read(self._salt, self.views_path)[0], pickled=True, name=str(self.views_path))
+            self._views = Chunks(self._read(self._salt, self.views_path)[0], folder=self._folder(VIEWS_FILE))
             self._views_read = True
         return self._views
 
@@ -244,7 +252,7 @@ class ValidationCache:
         self._views, changed = self._views.keeping(((view.slug, digest) for digest, view in views.items()),
                                                    cast(dict[bytes, object], views))
         if changed and self.views_path is not None:
-            _save(self.views_path, {"salt": self._salt, "chunks": self._views.stored, "stats": {}})
+            _save(self.views_path, {"salt": self._salt, "chunks": self._views.stored, "stats": {}}, self._views)
 
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it
@@ -301,30 +309,53 @@ class ValidationCache:
             self._stats = self._stats_now
         else:
             if changed:
-                _save(self.path, {"salt": self._salt, "chunks": self._entries.stored, "stats": self._stats_now})
-            # The pickled entries are not held while the site renders: a next build with this object reads the file again.
-            self._entries, self._loaded, self._stats = Chunks(pickled=True, name=str(self.path)), False, {}
+                _save(self.path, {"salt": self._salt, "chunks": self._entries.stored, "stats": self._stats_now}, self._entries)
+            # The entries are not held while the site renders: a next build with this object reads the files again.
+            self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE)), False, {}
         self._used, self._stats_now, self._looked = {}, {}, {}
 
 
 def _pickled(entries: dict[bytes, object]) -> bytes:
-    """One chunk's entries, as the cache file keeps them."""
+    """One chunk's entries, as its file holds them."""
     return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _save(path: Path, value: object) -> None:
-    """Replace ``path`` with ``value`` pickled, at once (never half written); a failure only costs speed."""
+def _write_chunk(folder: Path, entries: dict[bytes, object]) -> str:
+    """Write a chunk's file in ``folder`` (unless one of the same bytes is there) and return its name."""
+    data = _pickled(entries)
+    name = f"{hashlib.blake2b(data, digest_size=16).hexdigest()}.pickle"
+    if not (folder / name).is_file():
+        _save(folder / name, data)
+    return name
+
+
+def _save(path: Path, value: object, chunks: Chunks | None = None) -> None:
+    """Replace ``path`` with ``value`` pickled (or, bytes, as they are), at once (never half written); a failure
+    only costs speed. ``chunks``: those ``value`` lists, whose folder then keeps only their files."""
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            if isinstance(value, bytes):
+                stream.write(value)
+            else:
+                pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError) as exc:  # a read-only checkout still builds
         log.info("could not save the cache in %s: %s", path, exc)
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+        return
+    if chunks is not None and chunks.folder is not None:  # the files of chunks no longer listed
+        listed = {name for _, name in chunks.stored.values()}
+        try:
+            with os.scandir(chunks.folder) as found:
+                for entry in found:
+                    if entry.name not in listed:
+                        Path(entry.path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.info("could not remove old parts of the cache in %s: %s", chunks.folder, exc)
 
 
 #: A page's key, its file's inode, size and modification time (ns) when the build that wrote it ended, and a

@@ -225,8 +225,8 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: py
     assert seen == []
 
 
-def chunks_of(cache_file: Path) -> list[tuple[tuple[bytes, ...], bytes]]:
-    """The chunks of a cache file, in order."""
+def chunks_of(cache_file: Path) -> list[tuple[tuple[bytes, ...], str]]:
+    """The chunks a cache file lists, in order: the keys of each, and the name of its file."""
     import pickle
 
     stored = pickle.loads(cache_file.read_bytes())["chunks"]
@@ -242,17 +242,24 @@ def test_a_damaged_chunk_is_validated_again_and_the_others_are_kept(tmp_path: Pa
     write_corpus(site, 20)
     cache_file = site / CACHE_DIR / FILE
     assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
-    stored = pickle.loads(cache_file.read_bytes())
-    damaged, (keys, _) = max(stored["chunks"].items(), key=lambda chunk: len(chunk[1][0]))
-    assert len(keys) >= 1 and sum(len(k) for k, _ in stored["chunks"].values()) > len(keys)
-    stored["chunks"][damaged] = (keys, b"not a pickle")
-    cache_file.write_bytes(pickle.dumps(stored))
+    chunks = chunks_of(cache_file)
+    damaged, (keys, name) = max(enumerate(chunks), key=lambda chunk: len(chunk[1][0]))
+    assert len(keys) >= 1 and sum(len(k) for k, _ in chunks) > len(keys)
+    folder = site / CACHE_DIR / "validated"
+    assert {p.name for p in folder.iterdir()} == {n for _, n in chunks}  # one file per chunk, and no other
+    (folder / name).write_bytes(b"not a pickle")
     seen = count_validations(monkeypatch)
     assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file)).ok
     assert len(seen) == len(keys)  # that chunk's files, and no other
     assert same_tree(tmp_path / "out", tmp_path / "again")
-    again_keys, again_blob = chunks_of(cache_file)[damaged]
-    assert again_keys == keys and set(pickle.loads(again_blob)) == set(keys)  # replaced by a good one
+    again_keys, again_name = chunks_of(cache_file)[damaged]
+    assert again_keys == keys and again_name == name  # written again, the same bytes as before it was damaged
+    assert set(pickle.loads((folder / name).read_bytes())) == set(keys)
+
+    (folder / name).unlink()  # a chunk's file lost: the same
+    seen.clear()
+    assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert len(seen) == len(keys) and (folder / name).is_file()
 
 
 def spy_pickled(monkeypatch: pytest.MonkeyPatch) -> list[set[bytes]]:
@@ -290,6 +297,7 @@ def test_chunks_follow_the_file_order_and_an_edit_pickles_again_only_its_own(
     assert after[mine][0] == tuple(new_key if key == keyed[5] else key for key in before[mine][0])
     entries = {key for keys, _ in after for key in keys}  # not the item views, kept beside them
     assert [keys for keys in pickled if keys <= entries] == [set(after[mine][0])]
+    assert {p.name for p in (site / CACHE_DIR / "validated").iterdir()} == {n for _, n in after}  # the old one removed
 
     # A file added between two others changes the chunk it lands in, and no other.
     source = next(f for f in files[10:] if "incidents" in f.parts and "postmortem" not in f.read_text())
