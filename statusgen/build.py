@@ -23,7 +23,7 @@ from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorte
 from statusgen.model import Site
 from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two, release_free_memory, worth_writing_in_two
 from statusgen.render import Artifact
-from statusgen.render.api import StatuspageApi, postmortems_api, statusgen_api
+from statusgen.render.api import Fragments, StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
 from statusgen.render.calendar import maintenance_calendar
 from statusgen.render.feeds import feeds
@@ -91,15 +91,16 @@ INCIDENT_SHARES = 6
 
 
 def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *, internal: bool = False,
-             shares: int = 1) -> list[Section]:
+             shares: int = 1, fragments: Fragments | None = None) -> list[Section]:
     """Everything a build writes but the sitemap, which lists the pages of all of them, longest first
-    after the pinned ones. The incident pages, most of the work, come in ``shares`` sections of equal size."""
+    after the pinned ones. The incident pages, most of the work, come in ``shares`` sections of equal size.
+    ``fragments``: the API's list items kept from the last build, and those of this one (see :class:`Fragments`)."""
     parts = [
         Section("overview", lambda: [renderer.overview()], pinned=True),
         # The API and feeds take the most memory at once: first, before the pages both processes
         # touch have been copied, and so that what they freed is given back before the worker grows.
         Section("feeds", lambda: feeds(site, now), pinned=True),
-        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now),
+        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments),
                                 postmortems_api(site, now, renderer.obligations)], pinned=True),
         *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares))
           for n in range(shares)),
@@ -216,9 +217,9 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     if theme is None:
         return diagnostics
     renderer = PageRenderer(loaded.site, theme.env, now, fingerprints=loaded.fingerprints,
-                            known_views=cache.known_views() if cache is not None else None)
+                            known_views=cache.derived("views") if cache is not None else None)
     if cache is not None:
-        cache.keep_views(renderer.kept_views)
+        cache.keep("views", ((view.slug, digest) for digest, view in renderer.kept_views.items()), renderer.kept_views)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
     return Prepared(loaded.site, theme, renderer, diagnostics)
@@ -249,7 +250,9 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         if parallel is None:
             parallel = (len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
                         and worth_writing_in_two())
-        parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1)
+        fragments = Fragments(cache.derived("api")) if cache is not None else None  # the API is written by this process
+        parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1,
+                         fragments=fragments)
         manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
         if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
             reusable = manifest.previous(salt, output, spare_of(output))
@@ -269,6 +272,8 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         except BaseException:
             staging.discard()
             raise
+    if cache is not None and fragments is not None and fragments.order:
+        cache.keep("api", fragments.order, fragments.made)
     if manifest is not None:
         manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
     files = len(written.paths) + len(maps) + 1  # the marker file too

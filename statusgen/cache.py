@@ -37,19 +37,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from statusgen.sources import ContentFile
 from statusgen.write import MARKER
-
-if TYPE_CHECKING:
-    from statusgen.render.views import ItemView
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statusgen-cache"
 FILE = "validated.pickle"
-VIEWS_FILE = "views.pickle"
+
+#: What a build derives from the items and keeps between builds besides the validation results, each in
+#: ``<kind>.pickle`` and a folder ``<kind>/`` of chunks beside it: by the digest of what each was made from.
+DERIVED = ("views", "api")
 
 #: A content file's inode, size, and modification and change times (ns).
 Stat = tuple[int, int, int, int]
@@ -180,18 +180,13 @@ class ValidationCache:
         self._stats_now: dict[str, tuple[Stat, bytes]] = {}
         self._looked: dict[str, Stat] = {}
         self._trusted_before = 0
-        self._views = Chunks(folder=self._folder(VIEWS_FILE))
-        self._views_read = path is None
-        self._views_salt = ""
+        self._derived: dict[str, Chunks] = {}
+        """By kind (see :data:`DERIVED`), what the last build derived, as read from disk or kept by :meth:`keep`."""
+        self._derived_salt = ""
 
     def _folder(self, index: str) -> Path | None:
         """Where the chunks listed in the file ``index`` are kept: a folder beside it, of the same name."""
         return self.path.with_name(Path(index).stem) if self.path is not None else None
-
-    @property
-    def views_path(self) -> Path | None:
-        """Where the item views of the last build are kept (see :meth:`known_views`)."""
-        return self.path.with_name(VIEWS_FILE) if self.path is not None else None
 
     @property
     def salt(self) -> str:
@@ -216,9 +211,8 @@ class ValidationCache:
             self._entries, self._stats, self._salt = Chunks(folder=self._folder(FILE)), {}, salt
         self._used, self._changed = {}, False
         self._stats_now, self._looked = {}, {}
-        if salt != self._views_salt:  # another configuration: component names, the time zone may differ
-            self._views, self._views_salt = Chunks(folder=self._folder(VIEWS_FILE)), salt
-            self._views_read = self.path is None
+        if salt != self._derived_salt:  # another configuration: component names, the time zone may differ
+            self._derived, self._derived_salt = {}, salt
         self._trusted_before = time.time_ns() - RACY_NS
 
     def _read(self, salt: str, path: Path | None = None) -> tuple[Stored, dict[str, tuple[Stat, bytes]]]:
@@ -238,21 +232,24 @@ class ValidationCache:
             return {}, {}
         return stored["chunks"], stored["stats"]
 
-    def known_views(self) -> Chunks:
-        """By :func:`statusgen.render.views.view_digest`, the item views the last build made (see
-        :func:`statusgen.render.views.views_for_site`): read from disk the first time, then those
-        :meth:`keep_views` was given. Dropped with the salt."""
-        if not self._views_read and self.views_path is not None:
-            self._views = Chunks(self._read(self._salt, self.views_path)[0], folder=self._folder(VIEWS_FILE))
-            self._views_read = True
-        return self._views
+    def derived(self, kind: str) -> Chunks:
+        """By digest of what each was made from, what the last build derived of ``kind`` (see :data:`DERIVED`;
+        item views by :func:`statusgen.render.views.view_digest`): read from disk the first time, then what
+        :meth:`keep` was given. Dropped with the salt."""
+        assert kind in DERIVED
+        if kind not in self._derived:
+            index = f"{kind}.pickle"
+            stored = self._read(self._salt, self.path.with_name(index))[0] if self.path is not None else {}
+            self._derived[kind] = Chunks(stored, folder=self._folder(index))
+        return self._derived[kind]
 
-    def keep_views(self, views: dict[bytes, ItemView]) -> None:
-        """Keep exactly ``views`` (by digest, in the site's order) for the next build, on disk the chunks that changed."""
-        self._views, changed = self._views.keeping(((view.slug, digest) for digest, view in views.items()),
-                                                   cast(dict[bytes, object], views))
-        if changed and self.views_path is not None:
-            _save(self.views_path, {"salt": self._salt, "chunks": self._views.stored, "stats": {}}, self._views)
+    def keep(self, kind: str, order: Iterable[tuple[str, bytes]], made: Mapping[bytes, object]) -> None:
+        """Keep exactly ``made`` of ``kind`` for the next build, in ``order`` (each one's name and digest, in the
+        site's order); on disk, the chunks that changed."""
+        kept, changed = self.derived(kind).keeping(order, made)
+        self._derived[kind] = kept
+        if changed and self.path is not None:
+            _save(self.path.with_name(f"{kind}.pickle"), {"salt": self._salt, "chunks": kept.stored, "stats": {}}, kept)
 
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it

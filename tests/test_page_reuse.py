@@ -277,3 +277,34 @@ def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
     made.clear()
     assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
     assert len(made) == everything  # another configuration: no view is taken from before
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+def test_the_api_encodes_again_only_the_incidents_that_changed(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+    import statusgen.render.api
+
+    encoded: list[str] = []
+    real = statusgen.render.api.list_item
+
+    def counting(item: object) -> bytes:
+        if isinstance(item, dict) and "severity" in item and "intervals" in item:  # an incident of the full list
+            encoded.append(item["id"])
+        return real(item)
+
+    monkeypatch.setattr(statusgen.render.api, "list_item", counting)
+    warm = ValidationCache(cache_of(site).path if on_disk else None)
+
+    def cache() -> ValidationCache:
+        return cache_of(site) if on_disk else warm
+
+    assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
+    everything = len(encoded)
+    assert everything == len(list((site / "content/incidents").glob("*-incident-*.md")))
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[4]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    encoded.clear()
+    assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
+    assert encoded == [edited.stem]  # not even the incidents still going on: an entry does not depend on the time
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert same_tree(tmp_path / "out", tmp_path / "full")

@@ -9,10 +9,12 @@ know. docs/api.md documents both, and where statusgen differs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -86,6 +88,11 @@ def json_bytes(value: object) -> bytes:
     return _inert(orjson.dumps(value, option=_JSON_OPTIONS)) + b"\n"
 
 
+def list_item(item: object) -> bytes:
+    """How :func:`json_bytes_streamed` writes ``item`` in one of its lists."""
+    return _inert(orjson.dumps(item, option=_JSON_OPTIONS)).replace(b"\n", b"\n    ")
+
+
 def json_bytes_streamed(document: dict[str, Any], lists: dict[str, Iterable[Any]]) -> bytes:
     """What :func:`json_bytes` writes for ``document`` with ``lists`` among its keys,
     made one list item at a time: every incident of a long history as Python objects
@@ -93,7 +100,8 @@ def json_bytes_streamed(document: dict[str, Any], lists: dict[str, Iterable[Any]
 
     Each item is encoded alone and indented to its depth (two levels: a list that
     is a member of the top-level object); JSON strings cannot hold a raw newline,
-    so every newline in an item's text is one of its line breaks.
+    so every newline in an item's text is one of its line breaks. An item that is
+    ``bytes`` is taken as :func:`list_item` wrote it.
     """
     assert not document.keys() & lists.keys(), "a key is either a plain member or a streamed list"
     out = bytearray(b"{")
@@ -106,7 +114,7 @@ def json_bytes_streamed(document: dict[str, Any], lists: dict[str, Iterable[Any]
         empty = True
         for item in lists[key]:
             out += b"\n    " if empty else b",\n    "
-            out += _inert(orjson.dumps(item, option=_JSON_OPTIONS)).replace(b"\n", b"\n    ")
+            out += item if isinstance(item, bytes) else list_item(item)
             empty = False
         out += b"]" if empty else b"\n  ]"
     out += b"\n}\n" if len(out) > 1 else b"}\n"
@@ -293,24 +301,57 @@ class StatuspageApi:
         return [Artifact(f"api/v2/{name}", json_bytes(doc)) for name, doc in documents.items()]
 
 
-def statusgen_api(site: Site, now: datetime) -> list[Artifact]:
+@dataclass
+class Fragments:
+    """Encoded list items kept from one build to the next (see :meth:`ValidationCache.derived`), by a digest of
+    what each was made from: ``known``, the last build's; ``made``, this build's, in ``order`` (name, digest)."""
+
+    known: KnownFragments | None = None
+    made: dict[bytes, bytes] = field(default_factory=dict)
+    order: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def item(self, name: str, digest: bytes | None, make: Callable[[], object]) -> bytes:
+        """The encoded item named ``name`` made from what digests to ``digest`` (None: unknown, always made)."""
+        found = self.known.get(digest) if self.known is not None and digest is not None else None
+        data = found if isinstance(found, bytes) else list_item(make())
+        if digest is not None:
+            self.made[digest] = data
+            self.order.append((name, digest))
+        return data
+
+
+class KnownFragments(Protocol):
+    def get(self, digest: bytes, /) -> object | None: ...
+
+
+def statusgen_api(site: Site, now: datetime, fingerprints: Mapping[str, bytes] | None = None,
+                  fragments: Fragments | None = None) -> list[Artifact]:
     """``api/statusgen/v1/``: what Statuspage's shape has no room for.
 
     ``incidents.json`` lists every incident (not only the latest 50) with
     its severity, per-component impact intervals and postmortem link, and
     every maintenance window with the phase it is in at the build time.
+    An incident's entry follows from the incident and its postmortem link alone, so
+    with ``fingerprints`` (see :func:`statusgen.content.fingerprints`) and ``fragments``
+    each is encoded once and kept for the builds after.
     """
     base = site.config.base_url
     names = site.component_names
     phases = {m.slug: maintenance_phase(m, now) for m in site.maintenances}
-    incidents = ({
-        "id": i.slug, "title": i.title, "url": f"{base}incidents/{i.slug}/", "severity": i.severity.value,
-        "state": i.state.value, "started": _utc(i.started), "resolved": _time(i.resolved), "summary": i.summary,
-        "components": [{"id": cid, "name": names[cid], "peak_impact": i.peak_impact(cid).value} for cid in i.affected()],
-        "intervals": [{"component": v.component, "impact": v.impact.value, "start": _utc(v.start), "end": _time(v.end)}
-                      for v in i.intervals],
-        "postmortem": f"{base}postmortems/{i.postmortem}/" if i.postmortem else None,
-    } for i in site.incidents)
+    fingerprints = fingerprints or {}
+    fragments = fragments or Fragments()
+
+    def entry(i: Incident) -> dict[str, Any]:
+        return {
+            "id": i.slug, "title": i.title, "url": f"{base}incidents/{i.slug}/", "severity": i.severity.value,
+            "state": i.state.value, "started": _utc(i.started), "resolved": _time(i.resolved), "summary": i.summary,
+            "components": [{"id": cid, "name": names[cid], "peak_impact": i.peak_impact(cid).value} for cid in i.affected()],
+            "intervals": [{"component": v.component, "impact": v.impact.value, "start": _utc(v.start), "end": _time(v.end)}
+                          for v in i.intervals],
+            "postmortem": f"{base}postmortems/{i.postmortem}/" if i.postmortem else None,
+        }
+
+    incidents = (fragments.item(i.slug, fingerprints.get(i.path), functools.partial(entry, i)) for i in site.incidents)
     maintenances = ({
         "id": m.slug, "title": m.title, "url": f"{base}incidents/{m.slug}/", "state": m.state.value,
         "phase": phases[m.slug].value, "scheduled_start": _utc(m.scheduled_start),
