@@ -272,10 +272,11 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         except BaseException:
             staging.discard()
             raise
-    if cache is not None and fragments is not None and fragments.order:
-        cache.keep("api", fragments.order, fragments.made)
-    if manifest is not None:
-        manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
+        # Still inside: the collector would walk the whole site for what these read and make.
+        if cache is not None and fragments is not None and fragments.order:
+            cache.keep("api", fragments.order, fragments.made)
+        if manifest is not None:
+            manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)

@@ -382,6 +382,10 @@ def _same_bytes(path: str, size: int, digest: bytes) -> Identity | None:
     return (found.st_ino, found.st_size, found.st_mtime_ns) if same else None
 
 
+#: By path, the key and file identity of each page found intact in an output folder.
+Kept = dict[str, tuple[bytes, Identity]]
+
+
 def identity(path: str) -> Identity | None:
     """A file's inode, size and modification time (ns); None when it is not there."""
     try:
@@ -401,25 +405,29 @@ class _Record:
     marker: tuple[int, int, int]
     pages: dict[str, _Entry]
 
-    def intact(self, folder: Path, salt: str) -> dict[str, tuple[bytes, Identity]]:
+    def intact(self, folder: Path, salt: str, elsewhere: Kept | None = None) -> Kept:
         """By path, the key and file identity of each page still in ``folder`` as this build wrote it; none when
-        salted otherwise."""
+        salted otherwise. A page ``elsewhere`` holds intact with the same key is not looked at (nor given)."""
         if salt != self.salt:
             return {}
-        root, kept = str(folder), {}
+        root, kept, elsewhere = str(folder), {}, elsewhere or {}
         for path, (key, inode, size, modified, _) in self.pages.items():
+            if (there := elsewhere.get(path)) is not None and there[0] == key:
+                continue
             if (found := identity(f"{root}/{path}")) == (inode, size, modified):
                 kept[path] = (key, found)
         return kept
 
-    def restored(self, folder: Path, salt: str) -> dict[str, tuple[bytes, Identity]]:
+    def restored(self, folder: Path, salt: str, elsewhere: Kept | None = None) -> Kept:
         """Like :meth:`intact`, for a copy of the output this build wrote (restored by a CI runner's cache, so
         every file has another inode and the marker is another file): each page still holding the bytes this
         build wrote, read and digested."""
         if salt != self.salt:
             return {}
-        root, kept = str(folder), {}
+        root, kept, elsewhere = str(folder), {}, elsewhere or {}
         for path, (key, _, size, _, digest) in self.pages.items():
+            if (there := elsewhere.get(path)) is not None and there[0] == key:
+                continue
             if (found := _same_bytes(f"{root}/{path}", size, digest)) is not None:
                 kept[path] = (key, found)
         return kept
@@ -431,7 +439,7 @@ class Spare:
     build updates it into the new output instead of writing every file and folder again."""
 
     path: Path
-    intact: dict[str, tuple[bytes, Identity]]
+    intact: Kept
     """By path, the key and file identity of each page still as the build that wrote it left it."""
 
 
@@ -439,7 +447,7 @@ class Spare:
 class Reusable:
     """What a build may take from the last two builds into one output folder instead of rendering it."""
 
-    current: dict[str, tuple[bytes, Identity]]
+    current: Kept
     """By path, the key and file identity of each page intact in the output."""
     spare: Spare | None
 
@@ -477,27 +485,29 @@ class PageManifest:
             return {}
         if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.VERSION and isinstance(stored[1], dict)):
             return {}
-        records: dict[str, _Record | None] = stored[1]
-        return records
+        self._kept = stored[1]  # read once a build: record() takes the spare's record from it
+        return self._kept
 
     def previous(self, salt: str, output: Path, spare: Path) -> Reusable:
         """What the build salted ``salt`` may reuse from ``output`` and from its ``spare``
         (pages only from a build salted the same; the spare's folders whatever its salt)."""
         stored = self._stored()
         current, before = stored.get("current"), stored.get("spare")
-        keys: dict[str, tuple[bytes, Identity]] = {}
+        marker, taken = identity(f"{spare}/{MARKER}"), None
+        if marker is not None:  # else no spare, or not a build's output
+            # One this manifest did not record still serves for its folders.
+            taken = Spare(spare, before.intact(spare, salt) if before is not None and marker == before.marker else {})
+        keys: Kept = {}
         if current is not None:
+            # A page the spare holds with the key the output's has is taken from the spare: the output's is not
+            # looked at (half the stat calls of a rebuild where little changed).
+            elsewhere = taken.intact if taken is not None else None
             found = identity(f"{output}/{MARKER}")
             if found == current.marker:
-                keys = current.intact(output, salt)
+                keys = current.intact(output, salt, elsewhere)
             elif found is not None:  # a copy: its pages are each checked by what they hold
-                keys = current.restored(output, salt)
-        marker = identity(f"{spare}/{MARKER}")
-        if marker is None:  # no spare, or not a build's output
-            return Reusable(keys, None)
-        if before is None or marker != before.marker:  # one this manifest did not record: its folders still serve
-            return Reusable(keys, Spare(spare, {}))
-        return Reusable(keys, Spare(spare, before.intact(spare, salt)))
+                keys = current.restored(output, salt, elsewhere)
+        return Reusable(keys, taken)
 
     def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes],
                identities: dict[str, Identity] | None = None) -> None:
