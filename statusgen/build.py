@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import itertools
 import logging
@@ -30,7 +31,7 @@ from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import Theme, load_theme
-from statusgen.write import Staging, check_unique, spare_of
+from statusgen.write import Listing, Staging, check_unique, spare_of
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,8 @@ class Written:
     """Pages taken as they were from the previous output instead of rendered."""
     identities: dict[str, Identity]
     """By path, each page's file identity as it was written or kept (see :attr:`Staging.identities`)."""
+    listed: Listing | None = None
+    """What the spare held when the worker began (see :meth:`Staging.prune`), when a worker took part."""
 
 
 def write_sections(parts: Iterable[Section], staging: Staging, progress: Progress | None = None, *,
@@ -184,12 +187,16 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
         while (n := turns.take()) is not None:
             yield shared[n]
 
-    mine, theirs = in_two(lambda: write_sections(take(), staging, count_into=counted),
-                          lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
-                                                 progress, others=counted))
+    def worker() -> Written:
+        # First what the spare holds, for the prune: this process does not wait for it at the end.
+        listed = staging.listing() if staging.spare is not None else None
+        return dataclasses.replace(write_sections(take(), staging, count_into=counted), listed=listed)
+
+    mine, theirs = in_two(worker, lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
+                                                         progress, others=counted))
     return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes,
                    mine.keys | theirs.keys, mine.digests | theirs.digests, mine.reused + theirs.reused,
-                   mine.identities | theirs.identities)
+                   mine.identities | theirs.identities, theirs.listed)
 
 
 @dataclass(frozen=True)
@@ -267,7 +274,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
             size = written.bytes + sum(staging.write(artifact) for artifact in maps)
             paths = [*written.paths, *(artifact.path for artifact in maps)]
             check_unique(paths)
-            staging.prune(paths)
+            staging.prune(paths, written.listed)
             staging.commit()
         except BaseException:
             staging.discard()

@@ -24,6 +24,9 @@ from statusgen.render import Artifact
 if TYPE_CHECKING:
     from statusgen.cache import Identity, Spare
 
+#: What a directory holds: its files, and its folders, each after the folders inside it (see :meth:`Staging.listing`).
+Listing = tuple[set[str], list[str]]
+
 #: Written into every output; we only ever replace a directory that has it.
 MARKER = ".statusgen"
 
@@ -169,12 +172,44 @@ class Staging:
             self.identities[path] = (found.st_ino, found.st_size, found.st_mtime_ns)
         return found.st_size
 
-    def prune(self, written: Iterable[str]) -> None:
+    def listing(self) -> Listing:
+        """What the directory holds now: its files, and its folders, each after the folders inside it. Taken from
+        the spare by a forked worker while this process writes (see :meth:`prune`): 10,000 folders take a while."""
+        files: set[str] = set()
+        folders: list[str] = []
+
+        def walk(prefix: str) -> None:
+            with os.scandir(f"{self._root}/{prefix}" if prefix else self._root) as entries:
+                for entry in entries:
+                    path = f"{prefix}{entry.name}"
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(f"{path}/")
+                        folders.append(path)
+                    else:
+                        files.add(path)
+
+        walk("")
+        return files, folders
+
+    def prune(self, written: Iterable[str], listed: Listing | None = None) -> None:
         """Remove whatever the spare held that this build did not write (pages of deleted incidents, files a
         deploy step added to the output, ...), and the folders that leaves empty: the new output holds exactly
-        what a fresh one would."""
-        if self.spare is not None:
-            _prune(self._root, "", {*written, MARKER})
+        what a fresh one would. ``listed``: the :meth:`listing` of the spare, taken any time after this build
+        took it (only this build writes here since, and what it writes stays); by default taken now."""
+        if self.spare is None:
+            return
+        files, folders = listed if listed is not None else self.listing()
+        keep = {*written, MARKER}
+        needed = {folder for path in keep for folder in _parents(path)}
+        for path in files - keep:
+            if path in needed or any(folder in keep for folder in _parents(path)):
+                continue  # a folder now, or under what is a file now: replaced by what this build wrote there
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self._root}/{path}")
+        for folder in folders:  # each after what it holds
+            if folder not in needed and folder not in keep:
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone, or under what is a file now
+                    os.rmdir(f"{self._root}/{folder}")
 
     def _empty_trash(self) -> None:
         if not self._trash:
@@ -218,24 +253,6 @@ def _parents(path: str) -> Iterator[str]:
     while folder:
         yield folder
         folder = folder.rpartition("/")[0]
-
-
-def _prune(root: str, prefix: str, keep: set[str]) -> bool:
-    """Remove everything under ``root/prefix`` whose path is not in ``keep``; whether that left it empty."""
-    empty = True
-    with os.scandir(f"{root}/{prefix}" if prefix else root) as entries:
-        for entry in entries:
-            path = f"{prefix}{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                if _prune(root, f"{path}/", keep):
-                    os.rmdir(entry.path)
-                else:
-                    empty = False
-            elif path in keep:
-                empty = False
-            else:
-                os.unlink(entry.path)
-    return empty
 
 
 def _clear(root: str, path: str) -> None:

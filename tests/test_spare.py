@@ -42,11 +42,13 @@ def incidents(site: Path) -> list[Path]:
     return sorted((site / "content/incidents").glob("*-incident-*.md"))
 
 
-def test_the_replaced_output_becomes_the_spare_and_the_next_build_updates_it(site: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "two processes"])
+def test_the_replaced_output_becomes_the_spare_and_the_next_build_updates_it(site: Path, tmp_path: Path,
+                                                                            parallel: bool) -> None:
     out = tmp_path / "out"
-    cached_build(site, out)
+    cached_build(site, out, parallel=parallel)
     assert not spare_of(out).exists()  # nothing was replaced yet
-    cached_build(site, out)
+    cached_build(site, out, parallel=parallel)
     spare = spare_of(out)
     assert (spare / MARKER).is_file()
     unchanged = f"incidents/{incidents(site)[5].stem}"
@@ -56,12 +58,15 @@ def test_the_replaced_output_becomes_the_spare_and_the_next_build_updates_it(sit
     edited.write_text(edited.read_text() + "\nA sentence added later.\n")
     removed = incidents(site)[8]
     removed.unlink()
-    cached_build(site, out, LATER)
+    (spare / "added by a deploy step" / "x.txt").parent.mkdir()
+    (spare / "added by a deploy step" / "x.txt").write_text("not statusgen's")
+    cached_build(site, out, LATER, parallel=parallel)
 
     # The spare's folders became the output's: not created again.
     assert os.stat(out / unchanged).st_ino == folder
     assert "A sentence added later." in (out / f"incidents/{edited.stem}/index.html").read_text()
     assert not (out / f"incidents/{removed.stem}").exists()  # pruned, folder and all
+    assert not (out / "added by a deploy step").exists()
     assert same_tree(out, full_build(site, tmp_path / "full", LATER))
 
 
@@ -166,19 +171,25 @@ def spare_with(root: Path, files: dict[str, str]) -> Spare:
     return Spare(root, {})
 
 
-def test_a_file_where_a_folder_goes_and_a_folder_where_a_file_goes_are_replaced(tmp_path: Path) -> None:
+@pytest.mark.parametrize("listed_first", [False, True], ids=["listed at the end", "listed before writing"])
+def test_a_file_where_a_folder_goes_and_a_folder_where_a_file_goes_are_replaced(tmp_path: Path, listed_first: bool) -> None:
     out = tmp_path / "out"
-    spare = spare_with(tmp_path / ".out.spare", {"a": "a file", "b/index.html": "a page", "c/d/e.json": "{}"})
+    spare = spare_with(tmp_path / ".out.spare", {"a": "a file", "b/index.html": "a page", "c/d/e.json": "{}",
+                                                  "f/g/h.html": "gone", "f/kept.html": "old"})
     staging = Staging(out, spare=spare, keep=True)
     assert staging.spare is spare
-    written = [Artifact("a/index.html", b"now a folder"), Artifact("b", b"now a file"), Artifact("c/x.json", b"[]")]
+    listed = staging.listing() if listed_first else None  # as a forked worker takes it, while the build writes
+    written = [Artifact("a/index.html", b"now a folder"), Artifact("b", b"now a file"), Artifact("c/x.json", b"[]"),
+               Artifact("f/kept.html", b"new")]
     for artifact in written:
         staging.write(artifact)
-    staging.prune([a.path for a in written])
+    staging.prune([a.path for a in written], listed)
     staging.commit()
     assert (out / "a/index.html").read_bytes() == b"now a folder"
     assert (out / "b").read_bytes() == b"now a file"
     assert (out / "c/x.json").read_bytes() == b"[]" and not (out / "c/d").exists()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        ".statusgen", "a", "a/index.html", "b", "c", "c/x.json", "f", "f/kept.html"]
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["one process", "two processes"])
