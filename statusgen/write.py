@@ -176,19 +176,19 @@ class Staging:
         """What the directory holds now: its files, and its folders, each after the folders inside it. Taken from
         the spare by a forked worker while this process writes (see :meth:`prune`): 10,000 folders take a while."""
         files: set[str] = set()
-        folders: list[str] = []
-
-        def walk(prefix: str) -> None:
+        folders: list[str] = []  # each before what it holds, then turned around
+        pending = [""]
+        while pending:  # (not a nested function calling itself: a reference cycle, left for the collector)
+            prefix = pending.pop()
             with os.scandir(f"{self._root}/{prefix}" if prefix else self._root) as entries:
                 for entry in entries:
                     path = f"{prefix}{entry.name}"
                     if entry.is_dir(follow_symlinks=False):
-                        walk(f"{path}/")
                         folders.append(path)
+                        pending.append(f"{path}/")
                     else:
                         files.add(path)
-
-        walk("")
+        folders.reverse()
         return files, folders
 
     def prune(self, written: Iterable[str], listed: Listing | None = None) -> None:
