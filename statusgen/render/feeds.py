@@ -162,14 +162,20 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
         return made[incident.slug]
 
     windows = {m.slug: maintenance_items(site, m, now, fmt) for m in site.maintenances}
-    # When each incident last said something: once, though most incidents are in several feeds.
-    latest = {i.slug: max((u.at for u in i.updates if u.at <= now), default=None) for i in site.incidents}
+    # Every incident by when it last said something, newest first, once: each feed takes those it lists from the
+    # top of it and stops at the first too old for it, instead of sorting all of them again. (The sort is stable,
+    # and a component's incidents are in the site's order, so a feed's order is that of sorting its own.)
+    ordered = sorted(((at, i) for i in site.incidents
+                      if (at := max((u.at for u in i.updates if u.at <= now), default=None)) is not None),
+                     key=lambda pair: pair[0], reverse=True)
 
-    def newest(incidents: list[Incident], slugs: list[str]) -> list[FeedItem]:
+    def newest(listed: set[str] | None, slugs: list[str]) -> list[FeedItem]:
+        """The entries of the maintenance windows named ``slugs`` and of the incidents named in ``listed`` (all when
+        None) that can be among the feed's newest."""
         items = [item for slug in slugs for item in windows[slug]]
-        ordered = sorted(((at, i) for i in incidents if (at := latest[i.slug]) is not None),
-                         key=lambda pair: pair[0], reverse=True)
         for at, incident in ordered:
+            if listed is not None and incident.slug not in listed:
+                continue
             if len(items) >= config.feed_entries:
                 kept = sorted(items, key=lambda i: i.published, reverse=True)[config.feed_entries - 1].published
                 if at < kept:  # every entry of this incident and of the older ones is older than the last one kept
@@ -178,14 +184,15 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
         return items
 
     specs = [FeedSpec("", config.title, config.description or f"Incidents and maintenance for {config.title}",
-                      newest(list(site.incidents), [m.slug for m in site.maintenances]))]
+                      newest(None, [m.slug for m in site.maintenances]))]
     for component in config.components:
         specs.append(FeedSpec(f"components/{component.id}/", f"{config.title}: {component.name}",
                               f"Incidents and maintenance affecting {component.name}",
-                              newest(list(incidents_for_component(site, component.id)),
+                              newest({i.slug for i in incidents_for_component(site, component.id)},
                                      [m.slug for m in maintenances_for_component(site, component.id)])))
     specs.append(FeedSpec("postmortems/", f"{config.title}: postmortems", f"Postmortems published by {config.title}",
-                          [postmortem_item(site, p) for p in site.postmortems if p.published <= now]))
+                          # Newest first, as the feed orders them (by time, then address): only the newest it holds.
+                          [postmortem_item(site, p) for p in site.postmortems if p.published <= now][:config.feed_entries]))
     return specs
 
 
