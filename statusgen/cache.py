@@ -12,13 +12,14 @@ checkout never reads a stale cache), Python's version, ``statusgen.toml``
 and a ``--base-url``. A cache that cannot be read is ignored too, and
 rebuilt: it can make a build faster, never wrong.
 
-On disk it is ``.statusgen-cache/validated.pickle`` in the site directory
-(git-ignored by ``statusgen init``), the entries pickled in chunks (see
-:data:`CHUNK`), so a build that changed one file writes the other chunks as
-it read them; a CI runner that restores that folder between runs gets the
-speed. It is a pickle, so it
-is trusted like the code: never restore one from a source you would not run
-code from.
+On disk it is ``.statusgen-cache/`` in the site directory (git-ignored by
+``statusgen init``): the entries pickled in chunks (see :data:`CHUNK`), each a
+file in ``validated/`` listed by ``validated.pickle``, so a build that changed
+one file writes one chunk and the list; beside them, what builds derive from
+the items and keep the same way (:data:`DERIVED`). A CI runner that restores
+that folder between runs gets the speed. It is made of pickles, so it is
+trusted like the code: never restore one from a source you would not run code
+from.
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def code_digest() -> str:
 #: many pickles of one (each enum member, time zone and field name is written once per chunk and then referred to);
 #: in the site's order, they are loaded next to each other in memory, which a forked worker copies run by run
 #: (chunks by the first byte of each key scattered them, and made the rendering 10% slower). A chunk ends after
-#: an entry whose name digests to a multiple of this, so a file added or removed changes the chunks around it
-#: only; a build that changed one file pickles again the chunk it is in, and writes the others as it read them.
+#: an entry whose name's CRC-32 is a multiple of this, so a file added or removed changes the chunks around it
+#: only; a build that changed one file pickles again the chunk it is in, and leaves the others' files as they are.
 CHUNK = 128
 
 #: No chunk holds more than this, whatever the names.
@@ -143,7 +144,7 @@ class Chunks:
         seen: set[bytes] = set()
         for name, key in [*order, *((key.hex(), key) for key in used)]:
             if key in seen or key not in used:
-                continue  # (the keys of order come again at the end: each is taken once, where order puts it)
+                continue  # (every key of used comes again at the end, for any order left out: each goes in once)
             seen.add(key)
             current[key] = used[key]
             if ends_chunk(name) or len(current) >= CHUNK_MAX:
