@@ -406,30 +406,24 @@ class _Record:
     marker: tuple[int, int, int]
     pages: dict[str, _Entry]
 
-    def intact(self, folder: Path, salt: str, elsewhere: Kept | None = None) -> Kept:
+    def intact(self, folder: Path, salt: str, elsewhere: Kept | None = None, *, copy: bool = False) -> Kept:
         """By path, the key and file identity of each page still in ``folder`` as this build wrote it; none when
-        salted otherwise. A page ``elsewhere`` holds intact with the same key is not looked at (nor given)."""
+        salted otherwise. A page ``elsewhere`` holds intact with the same key is not looked at (nor given).
+        ``copy``: ``folder`` is a copy of the output this build wrote (restored by a CI runner's cache, so every
+        file has another inode and the marker is another file), and each page is read and digested: intact
+        when it still holds the bytes this build wrote."""
         if salt != self.salt:
             return {}
         root, kept, elsewhere = str(folder), {}, elsewhere or {}
-        for path, (key, inode, size, modified, _) in self.pages.items():
+        for path, (key, inode, size, modified, digest) in self.pages.items():
             if (there := elsewhere.get(path)) is not None and there[0] == key:
                 continue
-            if (found := identity(f"{root}/{path}")) == (inode, size, modified):
-                kept[path] = (key, found)
-        return kept
-
-    def restored(self, folder: Path, salt: str, elsewhere: Kept | None = None) -> Kept:
-        """Like :meth:`intact`, for a copy of the output this build wrote (restored by a CI runner's cache, so
-        every file has another inode and the marker is another file): each page still holding the bytes this
-        build wrote, read and digested."""
-        if salt != self.salt:
-            return {}
-        root, kept, elsewhere = str(folder), {}, elsewhere or {}
-        for path, (key, _, size, _, digest) in self.pages.items():
-            if (there := elsewhere.get(path)) is not None and there[0] == key:
-                continue
-            if (found := _same_bytes(f"{root}/{path}", size, digest)) is not None:
+            file = f"{root}/{path}"
+            if copy:
+                found = _same_bytes(file, size, digest)
+            elif (found := identity(file)) != (inode, size, modified):
+                found = None
+            if found is not None:
                 kept[path] = (key, found)
         return kept
 
@@ -504,10 +498,8 @@ class PageManifest:
             # looked at (half the stat calls of a rebuild where little changed).
             elsewhere = taken.intact if taken is not None else None
             found = identity(f"{output}/{MARKER}")
-            if found == current.marker:
-                keys = current.intact(output, salt, elsewhere)
-            elif found is not None:  # a copy: its pages are each checked by what they hold
-                keys = current.restored(output, salt, elsewhere)
+            if found is not None:  # another marker: a copy, whose pages are each checked by what they hold
+                keys = current.intact(output, salt, elsewhere, copy=found != current.marker)
         return Reusable(keys, taken)
 
     def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes],
