@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,10 @@ class Artifact:
     page: str | None = None
     key: bytes | None = None
     reused: bool = False
+
+
+class Known(Protocol):
+    """What an earlier build made, by a digest of what each was made from (the cache's kept item views and API
+    entries: :meth:`statusgen.cache.ValidationCache.derived`); None for a digest it does not hold."""
+
+    def get(self, digest: bytes, /) -> object | None: ...

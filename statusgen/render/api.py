@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -40,7 +40,7 @@ from statusgen.model import (
     Update,
 )
 from statusgen.obligations import Obligation, figures
-from statusgen.render import Artifact
+from statusgen.render import Artifact, Known
 
 #: Statuspage lists at most this many incidents and maintenances per file.
 LIST_LIMIT = 50
@@ -306,7 +306,7 @@ class Fragments:
     """Encoded list items kept from one build to the next (see :meth:`ValidationCache.derived`), by a digest of
     what each was made from: ``known``, the last build's; ``made``, this build's, in ``order`` (name, digest)."""
 
-    known: KnownFragments | None = None
+    known: Known | None = None
     made: dict[bytes, bytes] = field(default_factory=dict)
     order: list[tuple[str, bytes]] = field(default_factory=list)
 
@@ -318,10 +318,6 @@ class Fragments:
             self.made[digest] = data
             self.order.append((name, digest))
         return data
-
-
-class KnownFragments(Protocol):
-    def get(self, digest: bytes, /) -> object | None: ...
 
 
 def statusgen_api(site: Site, now: datetime, fingerprints: Mapping[str, bytes] | None = None,

@@ -25,12 +25,12 @@ from statusgen.derive import (
 from statusgen.durations import format_duration
 from statusgen.model import Component, Impact, Incident, Maintenance, MaintenancePhase, Severity, Site, Update
 from statusgen.obligations import ObligationState, figures, obligations
-from statusgen.render import Artifact
+from statusgen.render import Artifact, Known
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, paginate
-from statusgen.render.views import ItemView, KnownViews, view_digest, views_for_site
+from statusgen.render.views import ItemView, view_digest, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -93,7 +93,7 @@ class PageRenderer:
     """Holds what every page shares; each method returns artifacts."""
 
     def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 known_views: KnownViews | None = None) -> None:
+                 known_views: Known | None = None) -> None:
         """``fingerprints``: by source path, see :func:`statusgen.content.fingerprints` (with a cache);
         ``known_views``: see :func:`views_for_site`."""
         self.site = site

@@ -8,7 +8,6 @@ import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from statusgen.derive import incident_duration, maintenance_phase
 from statusgen.durations import format_duration
@@ -21,6 +20,7 @@ from statusgen.model import (
     Severity,
     Site,
 )
+from statusgen.render import Known
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,8 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
     return hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()
 
 
-class KnownViews(Protocol):
-    def get(self, digest: bytes, /) -> object | None: ...
-
-
 def views_for_site(site: Site, now: datetime, digests: Mapping[str, bytes] | None = None,
-                   known: KnownViews | None = None) -> tuple[dict[str, ItemView], dict[bytes, ItemView]]:
+                   known: Known | None = None) -> tuple[dict[str, ItemView], dict[bytes, ItemView]]:
     """Every item's view, computed once per build and shared by all pages, by slug; and by :func:`view_digest`
     (``digests``: this build's, by slug), those of the items that have one, for the next build. ``known``: the
     views an earlier build made, by digest, taken instead of made again."""
