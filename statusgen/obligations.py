@@ -145,6 +145,15 @@ def obligation(site: Site, incident: Incident, now: datetime) -> Obligation:
     return made(ObligationState.OVERDUE if now >= due else ObligationState.PENDING, reasons)
 
 
+def obligation_moment(site: Site, incident: Incident, now: datetime) -> object:
+    """What of ``now`` an incident's obligation depends on, so that the incident, its postmortem and this decide
+    its obligation (a property test checks it): ``now`` itself while it is not resolved (its outage so far is
+    one of the reasons), and once resolved only whether its due time (``due_within`` after the resolution) has passed."""
+    if incident.resolved is None:
+        return now
+    return now >= incident.resolved + site.config.postmortem_policy.due_within
+
+
 def obligations(site: Site, now: datetime) -> dict[str, Obligation]:
     """Every incident's obligation, by slug, newest incident first."""
     return {i.slug: obligation(site, i, now) for i in site.incidents}

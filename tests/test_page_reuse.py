@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,10 @@ from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.model import Incident, Site
+from statusgen.obligations import ObligationState, obligation_moment, obligations
 from statusgen.render.keys import PageKeys
+from statusgen.render.pages import _OPEN_OBLIGATIONS as OPEN
+from statusgen.render.pages import PageRenderer
 from statusgen.render.views import view_moment, views_for_site
 from statusgen.write import Staging
 from tests.test_cache_parallel import same_tree
@@ -240,6 +244,88 @@ def test_an_items_view_follows_from_the_item_and_its_moment(corpus_model: Site, 
     for item in (*corpus_model.incidents, *corpus_model.maintenances):
         if view_moment(item, one) == view_moment(item, two):
             assert views_one[item.slug] == views_two[item.slug], item.slug
+
+
+def under_policy(model: Site) -> Site:
+    """The corpus with its postmortem policy in force (the bench's starts after it): obligations pending and overdue."""
+    policy = dataclasses.replace(model.config.postmortem_policy, effective_from=None)
+    return dataclasses.replace(model, config=dataclasses.replace(model.config, postmortem_policy=policy))
+
+
+def test_the_corpus_has_obligations_that_change_with_time_and_obligations_that_do_not(corpus_model: Site) -> None:
+    model = under_policy(corpus_model)
+    moments = [obligation_moment(model, incident, NOW) for incident in model.incidents]
+    assert True in moments and False in moments and NOW in moments
+    states = {o.state for o in obligations(model, NOW).values()}
+    assert {ObligationState.PENDING, ObligationState.OVERDUE, ObligationState.ONGOING} <= states
+
+
+@settings(max_examples=40, deadline=None)
+@given(MINUTES, MINUTES)
+def test_an_obligation_follows_from_the_incident_its_postmortem_and_its_moment(corpus_model: Site, a: int, b: int) -> None:
+    """What the incident pages' keys rely on: with the same moment, the same obligation."""
+    model = under_policy(corpus_model)
+    one, two = NOW + timedelta(minutes=a), NOW + timedelta(minutes=b)
+    first, second = obligations(model, one), obligations(model, two)
+    for incident in model.incidents:
+        if obligation_moment(model, incident, one) == obligation_moment(model, incident, two):
+            assert first[incident.slug] == second[incident.slug], incident.slug
+
+
+def count_incident_values(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incidents whose page's values are made (only for a page that is rendered)."""
+    made: list[str] = []
+    real = PageRenderer._incident_values
+
+    def counting(self: PageRenderer, incident: Incident, *args: Any) -> dict[str, Any]:
+        made.append(incident.slug)
+        return real(self, incident, *args)
+
+    monkeypatch.setattr(PageRenderer, "_incident_values", counting)
+    return made
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+def test_an_incident_page_is_made_again_only_when_its_item_postmortem_or_obligation_changes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+    config = site / "statusgen.toml"
+    config.write_text(config.read_text().replace("effective_from = 2027-01-01\n", ""))  # the policy in force
+    prepared = prepare(site, now=NOW)
+    assert not isinstance(prepared, list)
+    linked = next(i for i in prepared.site.incidents if i.postmortem and i.is_resolved)
+    warm = ValidationCache()
+    out, full = tmp_path / "out", tmp_path / "full"
+
+    def rebuilt(now: datetime) -> list[str]:
+        made = count_incident_values(monkeypatch)
+        assert build(site, out, now=now, cache=cache_of(site) if on_disk else warm, parallel=False).ok
+        monkeypatch.undo()
+        assert build(site, full, now=now).ok
+        assert same_tree(out, full)
+        return sorted(made)
+
+    def live(now: datetime) -> list[str]:
+        """The incidents whose page says what is true at ``now`` (going on, or a postmortem owed), and so when it was made."""
+        at = prepare(site, now=now)
+        assert not isinstance(at, list)
+        return sorted(i.slug for i in at.site.incidents if not i.is_resolved or at.renderer.obligations[i.slug].state in OPEN)
+
+    assert len(rebuilt(NOW)) == len(prepared.site.incidents)
+    # A second later: the pages that say what is true now are made again, and only they.
+    later = NOW + timedelta(seconds=1)
+    assert 0 < len(live(later)) < len(prepared.site.incidents) - 10 and linked.slug not in live(later)
+    assert rebuilt(later) == live(later)
+    # Past the soonest due time: a postmortem overdue now, and said so.
+    pending = [o for o in prepared.renderer.obligations.values() if o.state is ObligationState.PENDING and o.due]
+    soonest = min(pending, key=lambda o: (o.due, o.incident.slug))
+    assert soonest.due is not None
+    assert rebuilt(soonest.due) == live(soonest.due)
+    assert "overdue" in text_of(out, f"incidents/{soonest.incident.slug}/index.html")
+    # At the same time, the postmortem's file edited, not the incident's: the page that links it, and only it.
+    postmortem = site / "content/postmortems" / f"{linked.postmortem}.md"
+    postmortem.write_text(postmortem.read_text().replace("title: Postmortem", "title: Our postmortem", 1))
+    assert rebuilt(soonest.due) == [linked.slug]
+    assert "Our postmortem" in text_of(out, f"incidents/{linked.slug}/index.html")
 
 
 @pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])

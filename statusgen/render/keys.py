@@ -13,6 +13,14 @@ fingerprint and of what of the build's time it depends on
 formatter, already covered by the salt, stand in as a name. A value that cannot
 be pickled gives no key: that page is always rendered.
 
+One kind of page is keyed otherwise: an incident's or maintenance window's own page
+(10,000 of them on a large site) by what its values are made from, without making
+them (:meth:`PageKeys.of_inputs`, :meth:`statusgen.render.pages.PageRenderer._item_page`):
+the item's view digest, its postmortem's fingerprint and what of the time its
+obligation depends on (:func:`statusgen.obligations.obligation_moment`). There the
+completeness that pickling gives is kept by tests that rebuild after each kind of
+change and compare with a full build.
+
 Pickling is deterministic for the same values built the same way; when two
 equal values happen to be built differently the keys differ and the page is
 rendered again, which costs time, never correctness.
@@ -102,6 +110,11 @@ class PageKeys:
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             log.debug("no key for %s: %s", path, exc)
             return None
+
+    def of_inputs(self, template: str, path: str, inputs: tuple[object, ...]) -> bytes:
+        """The key of a page keyed by what its values are made from rather than by the values (digests, times,
+        flags: nothing that needs the stand-ins above); never equal to a key of values."""
+        return hashlib.blake2b(pickle.dumps((b"inputs", template, path, inputs), protocol=5), digest_size=20).digest()
 
     def unchanged(self, path: str, key: bytes | None) -> bool:
         """Whether a previous build wrote ``path`` from the same values, and that file is still there as it wrote it."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -23,8 +24,8 @@ from statusgen.derive import (
     worst,
 )
 from statusgen.durations import format_duration
-from statusgen.model import Component, Impact, Incident, Maintenance, MaintenancePhase, Severity, Site, Update
-from statusgen.obligations import ObligationState, figures, obligations
+from statusgen.model import Component, Impact, Incident, Maintenance, MaintenancePhase, Postmortem, Severity, Site, Update
+from statusgen.obligations import Obligation, ObligationState, figures, obligation_moment, obligations
 from statusgen.render import Artifact, Known
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
@@ -120,7 +121,6 @@ class PageRenderer:
         pages go in the sitemap. A ``live`` page says what is true at the build time
         (a current status, an ongoing incident, an overdue postmortem), so it says when
         that was (``generated``); any other page stays the same from build to build."""
-        config = self.site.config
         path, listed_as = page_file(page), page if listed and not absolute_root else None
         values["generated"] = self.now if live else None
         key = None
@@ -129,6 +129,11 @@ class PageRenderer:
             key = self.keys.key(template, f"{path}\0{absolute_root}\0{section}", values)
             if self.keys.unchanged(path, key):
                 return Artifact(path, b"", listed_as, key, reused=True)
+        return self._render(template, page, section, path, listed_as, key, absolute_root, values)
+
+    def _render(self, template: str, page: str, section: str, path: str, listed_as: str | None, key: bytes | None,
+                absolute_root: bool, values: dict[str, Any]) -> Artifact:
+        config = self.site.config
         context = {
             "site": config,
             "root": config.base_path if absolute_root else relative_root(page),
@@ -139,6 +144,27 @@ class PageRenderer:
         }
         html = self.env.get_template(template).render(context)
         return Artifact(path, html.encode("utf-8"), listed_as, key)
+
+    def _item_page(self, item: Incident | Maintenance, live: bool, inputs: tuple[object, ...] | None,
+                   values: Callable[[], dict[str, Any]]) -> Artifact:
+        """An incident's or maintenance window's own page, from the ``values`` made only when it is rendered.
+
+        Its key is not a digest of those values but of what they are all made from, besides statusgen's code,
+        the theme and the configuration (which salt every key): the item's view digest (its fingerprint and its
+        :func:`view_moment`), the ``inputs`` the caller adds (the linked postmortem's fingerprint, what of the time
+        the item's obligation depends on), and the time when the page is ``live``. So an unchanged page is known
+        without making what it shows: 10,000 of them take a hundredth of the time their values would.
+        ``inputs`` None: something has no fingerprint, and the page is keyed by its values."""
+        page = f"incidents/{item.slug}/"
+        digest = self.view_digests.get(item.slug)
+        if self.keys is None or digest is None or inputs is None:
+            return self.page("incident.html", page, "history", live=live, **values())
+        path = page_file(page)
+        generated = self.now if live else None
+        key = self.keys.of_inputs("incident.html", path, (digest, *inputs, generated))
+        if self.keys.unchanged(path, key):
+            return Artifact(path, b"", page, key, reused=True)
+        return self._render("incident.html", page, "history", path, page, key, False, {**values(), "generated": generated})
 
     def reuse(self, previous: Mapping[str, Container[bytes]]) -> None:
         """Key every page from now on, and reuse those whose key is among ``previous`` (by output path)."""
@@ -220,31 +246,32 @@ class PageRenderer:
         runs of them, when processes divide them. Runs, not every ``shares``-th: the items of a run were
         made one after the other and lie together in memory, so a forked worker copies only the memory
         pages of the runs it renders (reading an object writes its reference count)."""
-        names = self.site.component_names
 
         def run(items: Sequence[T]) -> Sequence[T]:
             return items[len(items) * share // shares:len(items) * (share + 1) // shares]
 
         for incident in run(self.site.incidents):
-            key, label = self._month_of(incident.started)
             obligation = self.obligations[incident.slug]
-            yield (self.page(
-                "incident.html", f"incidents/{incident.slug}/", "history", view=self.views[incident.slug], item=incident,
-                live=not incident.is_resolved or obligation.state in _OPEN_OBLIGATIONS,
-                postmortem=self.site.postmortem(incident.postmortem) if incident.postmortem else None,
-                component_names=names, month_key=key, month_label=label, phase=None,
-                obligation=obligation, obligation_text=obligation.sentence(self.fmt.moment_date_text),
-                first_update=self._first_update_fact(incident),
-            ))
+            postmortem = self.site.postmortem(incident.postmortem) if incident.postmortem else None
+            linked = self.fingerprints.get(postmortem.path) if postmortem is not None else b""
+            inputs = (linked, obligation_moment(self.site, incident, self.now)) if linked is not None else None
+            yield self._item_page(incident, not incident.is_resolved or obligation.state in _OPEN_OBLIGATIONS, inputs,
+                                  functools.partial(self._incident_values, incident, obligation, postmortem))
         for window in run(self.site.maintenances):
-            key, label = self._month_of(window.scheduled_start)
             phase = maintenance_phase(window, self.now)
-            yield (self.page(
-                "incident.html", f"incidents/{window.slug}/", "history", view=self.views[window.slug], item=window,
-                live=phase in (MaintenancePhase.UPCOMING, MaintenancePhase.IN_PROGRESS), postmortem=None,
-                component_names=names, month_key=key, month_label=label, phase=phase,
-                obligation=None, obligation_text="", first_update=None,
-            ))
+            yield self._item_page(window, phase in (MaintenancePhase.UPCOMING, MaintenancePhase.IN_PROGRESS), (phase,),
+                                  functools.partial(self._window_values, window, phase))
+
+    def _incident_values(self, incident: Incident, obligation: Obligation, postmortem: Postmortem | None) -> dict[str, Any]:
+        key, label = self._month_of(incident.started)
+        return dict(view=self.views[incident.slug], item=incident, postmortem=postmortem, component_names=self.site.component_names,
+                    month_key=key, month_label=label, phase=None, obligation=obligation,
+                    obligation_text=obligation.sentence(self.fmt.moment_date_text), first_update=self._first_update_fact(incident))
+
+    def _window_values(self, window: Maintenance, phase: MaintenancePhase) -> dict[str, Any]:
+        key, label = self._month_of(window.scheduled_start)
+        return dict(view=self.views[window.slug], item=window, postmortem=None, component_names=self.site.component_names,
+                    month_key=key, month_label=label, phase=phase, obligation=None, obligation_text="", first_update=None)
 
     def history(self) -> Iterator[Artifact]:
         months = history_months(self.site, self.now, self.site.config.zone)
