@@ -151,9 +151,9 @@ class PageRenderer:
 
         Its key is not a digest of those values but of what they are all made from, besides statusgen's code,
         the theme and the configuration (which salt every key): the item's view digest (its fingerprint and its
-        :func:`view_moment`), the ``inputs`` the caller adds (the linked postmortem's fingerprint, what of the time
-        the item's obligation depends on), and the time when the page is ``live``. So an unchanged page is known
-        without making what it shows: 10,000 of them take a hundredth of the time their values would.
+        :func:`view_moment`), the ``inputs`` the caller adds (an incident's postmortem's fingerprint and what of the
+        time its obligation depends on, a window's phase), and the time when the page is ``live``. So an unchanged
+        page is known without making what it shows.
         ``inputs`` None: something has no fingerprint, and the page is keyed by its values."""
         page = f"incidents/{item.slug}/"
         digest = self.view_digests.get(item.slug)
