@@ -31,7 +31,7 @@ from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import Theme, load_theme
-from statusgen.write import Listing, Staging, check_unique, spare_of
+from statusgen.write import Lister, Listing, Staging, check_unique, spare_of
 
 log = logging.getLogger(__name__)
 
@@ -173,10 +173,12 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     return Written(paths, pages, size, keys, digests, reused, dict(staging.identities))
 
 
-def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None) -> Written:
+def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None,
+               listed: Listing | None = None) -> Written:
     """Write every section, in two processes when ``parallel``: this process writes the pinned sections
     while a forked worker starts on the others, and then each takes the next one not yet taken, so both
-    finish at about the same time whether most pages are rendered (a cold build) or reused (a rebuild)."""
+    finish at about the same time whether most pages are rendered (a cold build) or reused (a rebuild).
+    ``listed``: the spare's listing when it was taken already; else the worker takes it first."""
     if not parallel:
         return write_sections(parts, staging, progress)
     counted: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
@@ -189,8 +191,8 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
 
     def worker() -> Written:
         # First what the spare holds, for the prune: this process does not wait for it at the end.
-        listed = staging.listing() if staging.spare is not None else None
-        return dataclasses.replace(write_sections(take(), staging, count_into=counted), listed=listed)
+        taken = staging.listing() if staging.spare is not None and listed is None else None
+        return dataclasses.replace(write_sections(take(), staging, count_into=counted), listed=taken)
 
     mine, theirs = in_two(worker, lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
                                                          progress, others=counted))
@@ -249,6 +251,20 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         now, problem = build_time()
         if problem:
             return BuildResult(False, (problem,))
+    # The spare's listing, for the prune, taken by a child while this process loads the site (see Lister).
+    spare = spare_of(output)
+    lister = Lister(spare) if cache is not None and can_fork() and spare.is_dir() else None
+    try:
+        return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
+                      cache=cache, progress=progress, started=started, lister=lister)
+    finally:
+        if lister is not None:
+            lister.close()
+
+
+def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
+           parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
+           lister: Lister | None) -> BuildResult:
     with collector_kept_off() as site_made:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
         if not isinstance(prepared, Prepared):
@@ -267,14 +283,15 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
             prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
         else:
             staging = Staging(output)
+        listed = lister.result() if lister is not None and staging.spare is not None else None
         site_made()
         try:
-            written = write_site(parts, staging, parallel=parallel, progress=progress)
+            written = write_site(parts, staging, parallel=parallel, progress=progress, listed=listed)
             maps = sitemap(site, written.pages)
             size = written.bytes + sum(staging.write(artifact) for artifact in maps)
             paths = [*written.paths, *(artifact.path for artifact in maps)]
             check_unique(paths)
-            staging.prune(paths, written.listed)
+            staging.prune(paths, written.listed or listed)
             staging.commit()
         except BaseException:
             staging.discard()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -173,23 +174,9 @@ class Staging:
         return found.st_size
 
     def listing(self) -> Listing:
-        """What the directory holds now: its files, and its folders, each after the folders inside it. Taken from
-        the spare by a forked worker while this process writes (see :meth:`prune`): 10,000 folders take a while."""
-        files: set[str] = set()
-        folders: list[str] = []  # each before what it holds, then turned around
-        pending = [""]
-        while pending:  # (not a nested function calling itself: a reference cycle, left for the collector)
-            prefix = pending.pop()
-            with os.scandir(f"{self._root}/{prefix}" if prefix else self._root) as entries:
-                for entry in entries:
-                    path = f"{prefix}{entry.name}"
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(path)
-                        pending.append(f"{path}/")
-                    else:
-                        files.add(path)
-        folders.reverse()
-        return files, folders
+        """What the directory holds now (see :func:`list_tree`). Taken from the spare by a forked worker while this
+        process writes, or by :class:`Lister` before the spare is taken, for :meth:`prune`: 10,000 folders take a while."""
+        return list_tree(self._root)
 
     def prune(self, written: Iterable[str], listed: Listing | None = None) -> None:
         """Remove whatever the spare held that this build did not write (pages of deleted incidents, files a
@@ -245,6 +232,71 @@ class Staging:
             _retire(self.root, self.output.name)
         else:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def list_tree(root: str) -> Listing:
+    """What the directory ``root`` holds: its files, and its folders, each after the folders inside it."""
+    files: set[str] = set()
+    folders: list[str] = []  # each before what it holds, then turned around
+    pending = [""]
+    while pending:  # (not a nested function calling itself: a reference cycle, left for the collector)
+        prefix = pending.pop()
+        with os.scandir(f"{root}/{prefix}" if prefix else root) as entries:
+            for entry in entries:
+                path = f"{prefix}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                    pending.append(f"{path}/")
+                else:
+                    files.add(path)
+    folders.reverse()
+    return files, folders
+
+
+class Lister:
+    """The :func:`list_tree` of a folder, taken by a forked child while this process goes on (a rebuild lists
+    the spare while it loads the site: the spare's 10,000 folders took a sixth of a second of the worker's
+    time before it could write). Only from a process that :func:`statusgen.parallel.can_fork`; the listing
+    holds what the folder held when the child walked it, so nothing else may change the folder before it is
+    used. :meth:`result` is None when the child failed; :meth:`close` ends it either way."""
+
+    def __init__(self, folder: Path) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: only the walk and the pipe, then gone without running anything of the parent's
+            code = 1
+            try:
+                os.close(read)
+                data = pickle.dumps(list_tree(str(folder)), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as stream:
+                    stream.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid: int | None = pid
+        self._read = os.fdopen(read, "rb")
+
+    def result(self) -> Listing | None:
+        """The listing (waiting for it), or None when the child could not take it."""
+        if self._pid is None:
+            return None
+        try:
+            data = self._read.read()
+            listed = pickle.loads(data) if data else None
+        except Exception:  # a child cut short: the listing is taken again where it is needed
+            listed = None
+        self.close()
+        return listed if isinstance(listed, tuple) else None
+
+    def close(self) -> None:
+        """Stop reading (a child still writing then ends) and reap the child."""
+        if self._pid is None:
+            return
+        self._read.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
+        self._pid = None
 
 
 def _parents(path: str) -> Iterator[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import statusgen.build
+import statusgen.write
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build
 from statusgen.cache import CACHE_DIR, FILE, Spare, ValidationCache
@@ -67,6 +69,40 @@ def test_the_replaced_output_becomes_the_spare_and_the_next_build_updates_it(sit
     assert "A sentence added later." in (out / f"incidents/{edited.stem}/index.html").read_text()
     assert not (out / f"incidents/{removed.stem}").exists()  # pruned, folder and all
     assert not (out / "added by a deploy step").exists()
+    assert same_tree(out, full_build(site, tmp_path / "full", LATER))
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "two processes"])
+@pytest.mark.parametrize("lister", ["listed early", "early listing failed"])
+def test_the_spare_is_listed_while_the_site_loads_and_again_where_that_failed(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool, lister: str) -> None:
+    out = tmp_path / "out"
+    cached_build(site, out, parallel=parallel)
+    cached_build(site, out, parallel=parallel)
+    spare = spare_of(out)
+    (spare / "added by a deploy step").mkdir()
+    (spare / "added by a deploy step" / "x.txt").write_text("not statusgen's")
+    removed = incidents(site)[8]
+    removed.unlink()
+    # Which folder each listing walked, from whichever process took it: the spare (by a child, before the
+    # build takes it) or the folder the build writes into (by the build, once it has taken the spare).
+    walked = tmp_path / "walked.txt"
+    real = statusgen.write.list_tree
+
+    def listing(root: str) -> tuple[set[str], list[str]]:
+        with open(walked, "a") as log:
+            log.write(("spare" if root == str(spare) else "staged") + "\n")
+        if lister == "early listing failed" and root == str(spare):
+            raise OSError("cut short")
+        return real(root)
+
+    monkeypatch.setattr(statusgen.write, "list_tree", listing)
+    # As from a new process: a thread another test left behind (a server's last request) would rule out forking.
+    monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)
+    cached_build(site, out, LATER, parallel=parallel)
+    assert walked.read_text().split() == (["spare"] if lister == "listed early" else ["spare", "staged"])
+    assert not (out / "added by a deploy step").exists()
+    assert not (out / f"incidents/{removed.stem}").exists()
     assert same_tree(out, full_build(site, tmp_path / "full", LATER))
 
 
