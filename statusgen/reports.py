@@ -89,6 +89,16 @@ class Reports:
         for incident in site.incidents:
             local = incident.started.astimezone(self.zone)
             self.by_month[(local.year, local.month)].append(incident)
+        self._timings: dict[tuple[int, int], tuple[list[timedelta], list[timedelta], timedelta | None]] = {}
+
+    def _month_timing(self, year: int, month: int) -> tuple[list[timedelta], list[timedelta], timedelta | None]:
+        """A month's times to first update and to resolve, and its MTTR: made once, for its own report and its
+        year's (a year's times are its months' together; medians and means do not depend on the order)."""
+        key = (year, month)
+        if key not in self._timings:
+            first, resolve = _timing(self.by_month.get(key, []))
+            self._timings[key] = first, resolve, _mean(resolve)
+        return self._timings[key]
 
     def months(self) -> list[tuple[int, int]]:
         """(year, month) from the first incident's month to now's, newest first."""
@@ -100,31 +110,42 @@ class Reports:
     def years(self) -> list[int]:
         return sorted({year for year, _ in self.months()}, reverse=True)
 
-    def report(self, period: Period, incidents: list[Incident], months: tuple[MonthFigure, ...] = ()) -> Report:
-        first, resolve = _timing(incidents)
+    def report(self, period: Period, incidents: list[Incident], months: tuple[MonthFigure, ...] = (),
+               timing: tuple[list[timedelta], list[timedelta], timedelta | None] | None = None) -> Report:
+        """``timing``: the ``incidents``' times to first update and to resolve, and their mean time to resolve."""
+        if timing is None:
+            first, resolve = _timing(incidents)
+            timing = first, resolve, _mean(resolve)
+        first, resolve, resolve_mean = timing
         counts = {s: 0 for s in Severity}
         for incident in incidents:
             counts[incident.severity] += 1
         return Report(
             period=period, incidents=tuple(incidents), by_severity=tuple(counts.items()),
             first_update_median=_median(first), first_update_worst=max(first, default=None),
-            resolve_median=_median(resolve), resolve_mean=_mean(resolve),
+            resolve_median=_median(resolve), resolve_mean=resolve_mean,
             uptime=tuple((c, self.uptime.ratio(c.id, period.start, period.end)) for c in self.site.config.components),
             postmortems=figures([self.obligations[i.slug] for i in incidents]),
             months=months,
         )
 
     def month(self, year: int, month: int) -> Report:
-        return self.report(month_period(year, month, self.zone), self.by_month.get((year, month), []))
+        return self.report(month_period(year, month, self.zone), self.by_month.get((year, month), []),
+                           timing=self._month_timing(year, month))
 
     def year(self, year: int) -> Report:
         figures_by_month = []
         incidents: list[Incident] = []
+        first: list[timedelta] = []
+        resolve: list[timedelta] = []
         for month in range(1, 13):
             found = self.by_month.get((year, month), [])
             incidents += found
+            month_first, month_resolve, month_mean = self._month_timing(year, month)
+            first += month_first
+            resolve += month_resolve
             period = month_period(year, month, self.zone)
             if period.start <= self.now:
-                figures_by_month.append(MonthFigure(period, len(found), _mean(_timing(found)[1])))
+                figures_by_month.append(MonthFigure(period, len(found), month_mean))
         incidents.sort(key=lambda i: (i.started, i.slug), reverse=True)
-        return self.report(year_period(year, self.zone), incidents, tuple(figures_by_month))
+        return self.report(year_period(year, self.zone), incidents, tuple(figures_by_month), timing=(first, resolve, _mean(resolve)))

@@ -153,3 +153,25 @@ def test_github_format_escapes_what_would_break_a_command() -> None:
 
     line = format_github([error("a,b:c%.md", 2, 3, "code", "50% done\nnext line")], False).splitlines()[0]
     assert line == "::error file=a%2Cb%3Ac%25.md,line=2,col=3,title=code::50%25 done%0Anext line"
+
+
+def test_a_years_figures_made_from_its_months_are_those_of_its_incidents(tmp_path: Path) -> None:
+    """A year's report takes its months' times (each month's are made once); it says what its incidents alone give."""
+    from datetime import timedelta
+
+    from bench.corpus import NOW, write_corpus
+    from statusgen.build import prepare
+    from statusgen.reports import Reports, year_period
+
+    prepared = prepare(write_corpus(tmp_path / "site", 150), now=NOW + timedelta(days=1))
+    assert not isinstance(prepared, list)
+    renderer = prepared.renderer
+    reports = Reports(prepared.site, renderer.now, renderer.obligations, renderer.uptime)
+    months = {(year, month): reports.month(year, month) for year, month in reports.months()}
+    assert len(reports.years()) >= 3
+    for year in reports.years():
+        made = reports.year(year)
+        assert made.resolve_mean is not None and made.first_update_median is not None
+        alone = Reports(prepared.site, renderer.now, renderer.obligations, renderer.uptime)  # nothing made before
+        assert made == alone.report(year_period(year, alone.zone), list(made.incidents), made.months)
+        assert all(m.resolve_mean == months[(year, int(m.period.key[5:]))].resolve_mean for m in made.months)
