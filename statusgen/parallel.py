@@ -2,9 +2,11 @@
 
 A forked child inherits the parent's memory, so the site it works on is never
 pickled; only its results come back. Forking is only safe from a process with
-one thread (``serve`` and ``build --watch`` run watcher threads, and a fork
-taken while another thread holds a lock can deadlock), so :func:`can_fork`
-says no there and the work runs in one process, with the same result.
+one thread (a fork taken while another thread holds a lock can deadlock), so
+:func:`can_fork` says no in a process with others and the work runs in one
+process, with the same result. (``serve`` and ``build --watch`` run watcher and
+server threads, so they build in a process of their own, started before those:
+:class:`statusgen.serve.BuildProcess`.)
 """
 
 from __future__ import annotations

@@ -5,19 +5,26 @@ a short quiet period (so saving ten files rebuilds once). A broken edit never
 replaces the last good build: its diagnostics go to the terminal and, in
 ``serve``, to an overlay on every open page, which reload by themselves once
 the content builds again. The live-reload script is added to pages as they
-are served; it is never written into the built site.
+are served; it is never written into the built site. The builds run in a process
+of their own (:class:`BuildProcess`), which keeps what it validated from one build to
+the next and, having no other thread, may fork as a command-line build does.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import multiprocessing
+import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +34,7 @@ from watchdog.observers import Observer
 
 from statusgen.build import BuildResult, build
 from statusgen.cache import ValidationCache
+from statusgen.parallel import can_fork
 
 log = logging.getLogger(__name__)
 WATCHED = ("content", "themes", "statusgen.toml")
@@ -42,8 +50,71 @@ class BuildState:
     diagnostics: tuple[str, ...]
 
 
+def _run_builds(requests: Connection, theirs: Connection) -> None:
+    """The loop of a :class:`BuildProcess`: a build for each request, with one cache, until the other end closes."""
+    theirs.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the process that started this one to handle
+    cache = ValidationCache()  # in memory: a rebuild reads only the files that changed
+    while True:
+        try:
+            arguments = requests.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome: tuple[str, object] = ("ok", build(cache=cache, **arguments))
+        except Exception as exc:  # a bug: raised again where the build was asked for, with this traceback
+            outcome = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        try:
+            requests.send(outcome)
+        except (EOFError, OSError):
+            return
+
+
+class BuildError(Exception):
+    """A build in a :class:`BuildProcess` raised (a bug, not a content mistake): the message holds its traceback."""
+
+
+class BuildProcess:
+    """A process that runs the builds of ``serve`` and ``build --watch``, one after the other, keeping what each
+    validated for the next (as a warm process does). Started while this process has a single thread (before the
+    watcher and the server start theirs), it has a single thread too, so it can fork: a rebuild there writes in two
+    processes and lists the spare while it loads, as a build from the command line does, which a build among
+    the server's threads cannot. It ends when :meth:`close` is called or this process exits."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self._requests, theirs = context.Pipe()
+        # Not a daemon: a daemonic process may not start the worker a build forks.
+        self._process = context.Process(target=_run_builds, args=(theirs, self._requests), name="statusgen-builds")
+        self._process.start()
+        theirs.close()
+        self._lock = threading.Lock()
+        atexit.register(self.close)  # before multiprocessing's own exit handler, which waits for the process
+
+    def build(self, **arguments: Any) -> BuildResult:
+        """What :func:`statusgen.build.build` returns for ``arguments`` (but ``cache``), built in the process.
+        Raises :class:`BuildError` for a bug in the build, ``EOFError`` or ``OSError`` when the process is gone."""
+        with self._lock:
+            self._requests.send(arguments)
+            kind, value = self._requests.recv()
+        if kind == "error":
+            raise BuildError(value)
+        assert isinstance(value, BuildResult)
+        return value
+
+    def close(self) -> None:
+        """End the process (once it finishes the build it is running, if any)."""
+        atexit.unregister(self.close)
+        self._requests.close()
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
 class Rebuilder:
-    """Rebuilds the site into ``output`` and lets waiters know when it has."""
+    """Rebuilds the site into ``output`` and lets waiters know when it has: in a :class:`BuildProcess` when this
+    process can fork when the rebuilder is made, else here (with the same result, in one process)."""
 
     def __init__(self, site_dir: Path, output: Path, *, base_url: str | None = None, strict: bool = False,
                  report: Callable[[BuildResult], object] | None = None) -> None:
@@ -52,14 +123,33 @@ class Rebuilder:
         self._changed = threading.Condition()
         self._state = BuildState(0, True, ())
         self._cache = ValidationCache()  # in memory: a rebuild reads only the files that changed
+        self._builds = BuildProcess() if can_fork() else None
 
     @property
     def state(self) -> BuildState:
         with self._changed:
             return self._state
 
+    def _build(self) -> BuildResult:
+        arguments: dict[str, Any] = {"site_dir": self.site_dir, "output": self.output, "base_url": self.base_url,
+                                     "strict": self.strict}
+        if self._builds is not None:
+            try:
+                return self._builds.build(**arguments)
+            except (EOFError, OSError) as exc:  # the process is gone (killed, out of memory): build here from now on
+                log.warning("the build process ended (%s); building in this process from now on", exc)
+                self._builds.close()
+                self._builds = None
+        return build(cache=self._cache, **arguments)
+
+    def close(self) -> None:
+        """End the build process, if there is one."""
+        if self._builds is not None:
+            self._builds.close()
+            self._builds = None
+
     def rebuild(self) -> BuildResult:
-        result = build(self.site_dir, self.output, base_url=self.base_url, strict=self.strict, cache=self._cache)
+        result = self._build()
         with self._changed:
             self._state = BuildState(self._state.version + 1, result.ok, tuple(d.format() for d in result.diagnostics))
             self._changed.notify_all()
@@ -254,6 +344,8 @@ def watch_build(site_dir: Path, output: Path, *, base_url: str | None, strict: b
                 time.sleep(3600)
     except KeyboardInterrupt:
         print("Stopped.")
+    finally:
+        rebuilder.close()
     return 0
 
 
@@ -286,4 +378,5 @@ def serve(site_dir: Path, *, host: str, port: int, base_url: str | None,
                 server.server_close()
         return 0
     finally:
+        rebuilder.close()
         shutil.rmtree(folder, ignore_errors=True)

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from statusgen.serve import Rebuilder, Watch, make_server
+import statusgen.serve
+from statusgen.serve import BuildError, Rebuilder, Watch, make_server
 from tests.conftest import RESOLVED_INCIDENT, SiteMaker
 
 PAGE = "incidents/2026-03-02-api/"
@@ -54,6 +55,59 @@ def served(make_site: SiteMaker, tmp_path: Path) -> Iterator[tuple[Path, str, Re
         finally:
             server.shutdown()
             server.server_close()
+            rebuilder.close()
+
+
+def test_a_rebuilder_builds_in_a_process_of_its_own_that_keeps_its_cache(
+        make_site: SiteMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statusgen.serve, "can_fork", lambda: True)  # as serve starts it: before any other thread
+    site = make_site({FILE: RESOLVED_INCIDENT})
+    rebuilder = Rebuilder(site, tmp_path / "served")
+    builds = rebuilder._builds
+    assert builds is not None
+    process = builds._process
+    try:
+        assert process.is_alive() and process.pid != os.getpid()
+        first = rebuilder.rebuild()
+        assert first.ok and first.reused == 0
+        (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "back to full speed"))
+        again = rebuilder.rebuild()
+        assert again.ok and again.reused > 0  # the process kept what it validated and the pages' keys
+        assert "back to full speed" in (tmp_path / "served" / PAGE / "index.html").read_text()
+    finally:
+        rebuilder.close()
+    assert not process.is_alive() and rebuilder._builds is None
+
+
+def test_a_bug_in_the_build_process_is_raised_here_and_a_process_that_died_is_replaced_by_building_here(
+        make_site: SiteMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statusgen.serve, "can_fork", lambda: True)
+    real = statusgen.serve.build
+
+    def failing(site_dir: Path, *args: Any, **kwargs: Any) -> Any:
+        if (site_dir / "fail").exists():
+            raise RuntimeError("a bug in the build")
+        return real(site_dir, *args, **kwargs)
+
+    monkeypatch.setattr(statusgen.serve, "build", failing)  # before the fork: the process has it too
+    site = make_site({FILE: RESOLVED_INCIDENT})
+    rebuilder = Rebuilder(site, tmp_path / "served")
+    try:
+        (site / "fail").touch()
+        with pytest.raises(BuildError, match="RuntimeError: a bug in the build") as raised:
+            rebuilder.rebuild()
+        assert "Traceback" in str(raised.value) and "in failing" in str(raised.value)
+        (site / "fail").unlink()
+        assert rebuilder.rebuild().ok  # the process goes on after a failed build
+        builds = rebuilder._builds
+        assert builds is not None
+        os.kill(builds._process.pid or 0, signal.SIGKILL)
+        builds._process.join()
+        (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "back to full speed"))
+        assert rebuilder.rebuild().ok and rebuilder._builds is None  # built here, from now on
+        assert "back to full speed" in (tmp_path / "served" / PAGE / "index.html").read_text()
+    finally:
+        rebuilder.close()
 
 
 def test_serve_rebuilds_after_a_change_and_keeps_the_last_good_build_while_broken(served: tuple[Path, str, Rebuilder]) -> None:
