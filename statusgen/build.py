@@ -23,7 +23,7 @@ from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.model import Site
 from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two, release_free_memory, worth_writing_in_two
-from statusgen.render import Artifact
+from statusgen.render import Artifact, Kept
 from statusgen.render.api import Fragments, StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
 from statusgen.render.calendar import maintenance_calendar
@@ -92,10 +92,11 @@ INCIDENT_SHARES = 6
 
 
 def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *, internal: bool = False,
-             shares: int = 1, fragments: Fragments | None = None) -> list[Section]:
+             shares: int = 1, fragments: Fragments | None = None, reports: Kept | None = None) -> list[Section]:
     """Everything a build writes but the sitemap, which lists the pages of all of them, longest first
     after the pinned ones. The incident pages, most of the work, come in ``shares`` sections of equal size.
-    ``fragments``: the API's list items kept from the last build, and those of this one (see :class:`Fragments`)."""
+    ``fragments``: the API's list items kept from the last build, and those of this one (see :class:`Fragments`);
+    ``reports``: the same of the reports (see :meth:`PageRenderer.reports`). Both are made by this process."""
     parts = [
         Section("overview", lambda: [renderer.overview()], pinned=True),
         # The API and feeds take the most memory at once: first, before the pages both processes
@@ -108,7 +109,8 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("components", renderer.components),
         Section("history", renderer.history),
         Section("publication", renderer.publication),
-        Section("reports", renderer.reports),
+        # Pinned: what it keeps for the next build must be made by this process, which saves it.
+        Section("reports", lambda: renderer.reports(reports), pinned=True),
         Section("postmortems", renderer.postmortems),
         Section("site files", lambda: [
             renderer.not_found(), robots(site), nojekyll(), headers(site), *assets(theme.static),
@@ -273,9 +275,11 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         if parallel is None:
             parallel = (len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()
                         and worth_writing_in_two())
-        fragments = Fragments(cache.derived("api")) if cache is not None else None  # the API is written by this process
+        # The API and the reports are made by this process, which keeps what they made for the next build.
+        fragments = Fragments(cache.derived("api")) if cache is not None else None
+        reports = Kept(cache.derived("reports")) if cache is not None else None
         parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1,
-                         fragments=fragments)
+                         fragments=fragments, reports=reports)
         manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
         if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
             reusable = manifest.previous(salt, output, spare_of(output))
@@ -299,6 +303,8 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         # Still inside: the collector would walk the whole site for what these read and make.
         if cache is not None and fragments is not None and fragments.order:
             cache.keep("api", fragments.order, fragments.made)
+        if cache is not None and reports is not None and reports.order:
+            cache.keep("reports", reports.order, reports.made)
         if manifest is not None:
             manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
     files = len(written.paths) + len(maps) + 1  # the marker file too

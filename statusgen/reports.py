@@ -8,7 +8,10 @@ incidents. Uptime uses :mod:`statusgen.uptime` over the period, up to now.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from statistics import mean, median
@@ -79,19 +82,40 @@ def _mean(values: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=mean(v.total_seconds() for v in values)) if values else None
 
 
-class Reports:
-    """Every month and year from the first incident to now."""
+#: A set of incidents' times to first update and to resolve, and their mean time to resolve.
+Timing = tuple[list[timedelta], list[timedelta], timedelta | None]
 
-    def __init__(self, site: Site, now: datetime, obligations: dict[str, Obligation], uptime: Uptime) -> None:
+#: What a report shows besides its incidents and uptime: a year's month figures, and its incidents' timing (see
+#: :meth:`Reports.report`).
+Details = Callable[[], tuple[tuple["MonthFigure", ...], Timing | None]]
+
+#: Takes a report kept by an earlier build: (the period's key, a digest of what its report is made from or None,
+#: how to make it) -> the report, made or kept (see :meth:`Reports.report`).
+Keeper = Callable[[str, bytes | None, Callable[[], Report]], object]
+
+
+class Reports:
+    """Every month and year from the first incident to now.
+
+    With ``made_from`` (by incident slug, what the incident brings to a report: its fingerprint and what the
+    postmortem figures count of its obligation) and ``keeper``, a report whose incidents and months are what an
+    earlier build's were is taken from it, but for its uptime, made again (:attr:`digests` says what each was
+    made from but its uptime)."""
+
+    def __init__(self, site: Site, now: datetime, obligations: dict[str, Obligation], uptime: Uptime, *,
+                 made_from: Mapping[str, bytes] | None = None, keeper: Keeper | None = None) -> None:
         self.site, self.now, self.obligations, self.uptime = site, now, obligations, uptime
         self.zone = site.config.zone
         self.by_month: dict[tuple[int, int], list[Incident]] = defaultdict(list)
         for incident in site.incidents:
             local = incident.started.astimezone(self.zone)
             self.by_month[(local.year, local.month)].append(incident)
-        self._timings: dict[tuple[int, int], tuple[list[timedelta], list[timedelta], timedelta | None]] = {}
+        self._timings: dict[tuple[int, int], Timing] = {}
+        self._made_from, self._keeper = made_from, keeper
+        self.digests: dict[str, bytes] = {}
+        """By period key, a digest of everything its report was made from (given ``made_from``)."""
 
-    def _month_timing(self, year: int, month: int) -> tuple[list[timedelta], list[timedelta], timedelta | None]:
+    def _month_timing(self, year: int, month: int) -> Timing:
         """A month's times to first update and to resolve, and its MTTR: made once, for its own report and its
         year's (a year's times are its months' together; medians and means do not depend on the order)."""
         key = (year, month)
@@ -110,42 +134,74 @@ class Reports:
     def years(self) -> list[int]:
         return sorted({year for year, _ in self.months()}, reverse=True)
 
-    def report(self, period: Period, incidents: list[Incident], months: tuple[MonthFigure, ...] = (),
-               timing: tuple[list[timedelta], list[timedelta], timedelta | None] | None = None) -> Report:
-        """``timing``: the ``incidents``' times to first update and to resolve, and their mean time to resolve."""
-        if timing is None:
-            first, resolve = _timing(incidents)
-            timing = first, resolve, _mean(resolve)
-        first, resolve, resolve_mean = timing
-        counts = {s: 0 for s in Severity}
+    def _digest(self, period: Period, incidents: list[Incident], started: int) -> bytes | None:
+        """What a report but its uptime is made from, besides the code and the configuration: its period, what each
+        of its incidents brings (``made_from``) and, for a year, how many of its months have begun. None when unknown."""
+        if self._made_from is None:
+            return None
+        digest = hashlib.blake2b(f"{period.key}\0{started}\0".encode(), digest_size=20)
         for incident in incidents:
-            counts[incident.severity] += 1
-        return Report(
-            period=period, incidents=tuple(incidents), by_severity=tuple(counts.items()),
-            first_update_median=_median(first), first_update_worst=max(first, default=None),
-            resolve_median=_median(resolve), resolve_mean=resolve_mean,
-            uptime=tuple((c, self.uptime.ratio(c.id, period.start, period.end)) for c in self.site.config.components),
-            postmortems=figures([self.obligations[i.slug] for i in incidents]),
-            months=months,
-        )
+            brings = self._made_from.get(incident.slug)
+            if brings is None:
+                return None
+            digest.update(brings)
+        return digest.digest()
+
+    def report(self, period: Period, incidents: list[Incident], details: Details | None = None, started: int = 0) -> Report:
+        """The report of ``period`` on ``incidents``. ``details``: its month figures (a year's, ``started`` of which
+        have begun) and its incidents' timing when made already (else from the incidents), asked for only when
+        the report is made, not kept."""
+        uptime = tuple((c, self.uptime.ratio(c.id, period.start, period.end)) for c in self.site.config.components)
+
+        def make() -> Report:
+            months, timing = details() if details is not None else ((), None)
+            if timing is None:
+                first, resolve = _timing(incidents)
+                timing = first, resolve, _mean(resolve)
+            first, resolve, resolve_mean = timing
+            counts = {s: 0 for s in Severity}
+            for incident in incidents:
+                counts[incident.severity] += 1
+            return Report(
+                period=period, incidents=tuple(incidents), by_severity=tuple(counts.items()),
+                first_update_median=_median(first), first_update_worst=max(first, default=None),
+                resolve_median=_median(resolve), resolve_mean=resolve_mean, uptime=uptime,
+                postmortems=figures([self.obligations[i.slug] for i in incidents]), months=months,
+            )
+
+        if self._keeper is None:
+            return make()
+        digest = self._digest(period, incidents, started)
+        if digest is not None:
+            self.digests[period.key] = digest
+        # Kept without its incidents and uptime, which this build has at hand: a year's report would hold thousands.
+        kept = self._keeper(period.key, digest, lambda: dataclasses.replace(make(), incidents=(), uptime=()))
+        assert isinstance(kept, Report)
+        return dataclasses.replace(kept, period=period, incidents=tuple(incidents), uptime=uptime)
 
     def month(self, year: int, month: int) -> Report:
         return self.report(month_period(year, month, self.zone), self.by_month.get((year, month), []),
-                           timing=self._month_timing(year, month))
+                           lambda: ((), self._month_timing(year, month)))
 
     def year(self, year: int) -> Report:
-        figures_by_month = []
         incidents: list[Incident] = []
-        first: list[timedelta] = []
-        resolve: list[timedelta] = []
+        periods = []
         for month in range(1, 13):
-            found = self.by_month.get((year, month), [])
-            incidents += found
-            month_first, month_resolve, month_mean = self._month_timing(year, month)
-            first += month_first
-            resolve += month_resolve
+            incidents += self.by_month.get((year, month), [])
             period = month_period(year, month, self.zone)
             if period.start <= self.now:
-                figures_by_month.append(MonthFigure(period, len(found), month_mean))
+                periods.append((month, period))
         incidents.sort(key=lambda i: (i.started, i.slug), reverse=True)
-        return self.report(year_period(year, self.zone), incidents, tuple(figures_by_month), timing=(first, resolve, _mean(resolve)))
+
+        def details() -> tuple[tuple[MonthFigure, ...], Timing]:
+            first: list[timedelta] = []
+            resolve: list[timedelta] = []
+            for month in range(1, 13):
+                month_first, month_resolve, _ = self._month_timing(year, month)
+                first += month_first
+                resolve += month_resolve
+            figures_by_month = tuple(MonthFigure(period, len(self.by_month.get((year, month), [])), self._month_timing(year, month)[2])
+                                     for month, period in periods)
+            return figures_by_month, (first, resolve, _mean(resolve))
+
+        return self.report(year_period(year, self.zone), incidents, details, started=len(periods))

@@ -394,3 +394,42 @@ def test_the_api_encodes_again_only_the_incidents_that_changed(
     assert encoded == [edited.stem]  # not even the incidents still going on: an entry does not depend on the time
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(tmp_path / "out", tmp_path / "full")
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+def test_the_reports_of_periods_whose_incidents_did_not_change_are_taken_from_the_last_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+    import statusgen.reports
+
+    made: list[int] = []  # how many incidents each report made had
+    real = statusgen.reports._timing
+
+    def counting(incidents: list[Incident]) -> object:
+        made.append(len(incidents))
+        return real(incidents)
+
+    monkeypatch.setattr(statusgen.reports, "_timing", counting)
+    warm = ValidationCache(cache_of(site).path if on_disk else None)
+
+    def cache() -> ValidationCache:
+        return cache_of(site) if on_disk else warm
+
+    assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
+    months = len(made)  # each month's timing is made once, for its report and its year's
+    assert months > 30
+    made.clear()
+    assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
+    assert made == []  # an hour later, nothing any report counts has changed (their uptime is made again)
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[4]
+    assert "severity: sev1" not in edited.read_text()
+    page = tmp_path / "out" / "reports" / edited.name[:7].replace("-", "/") / "index.html"
+    before = page.read_text()
+    edited.write_text(edited.read_text().replace("severity: sev", "severity: sev1\n# was: sev", 1))
+    assert build(site, tmp_path / "out", now=LATER + timedelta(hours=1), cache=cache()).ok
+    # Its year, from the times of each of its twelve months (its month's made once, for both reports).
+    month = edited.name[:7]
+    in_year = len(list((site / "content/incidents").glob(f"{month[:4]}-*-incident-*.md")))
+    assert len(made) == 12 and sum(made) == in_year
+    assert build(site, tmp_path / "full", now=LATER + timedelta(hours=1)).ok
+    assert same_tree(tmp_path / "out", tmp_path / "full")
+    assert page.read_text() != before  # one more sev1 in its month

@@ -184,7 +184,7 @@ def test_a_failed_build_leaves_the_output_and_a_build_without_cache_drops_the_sp
     cached_build(site, out)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    def broken(self: object) -> list[object]:
+    def broken(self: object, kept: object = None) -> list[object]:
         raise RuntimeError("a bug in the reports")
 
     monkeypatch.setattr("statusgen.render.pages.PageRenderer.reports", broken)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -25,3 +26,23 @@ class Known(Protocol):
     entries: :meth:`statusgen.cache.ValidationCache.derived`); None for a digest it does not hold."""
 
     def get(self, digest: bytes, /) -> object | None: ...
+
+
+@dataclass
+class Kept:
+    """Values kept from one build to the next (see :meth:`statusgen.cache.ValidationCache.derived`) by a digest of
+    what each was made from: ``known``, the last build's; ``made``, this build's, in ``order`` (name, digest)."""
+
+    known: Known | None = None
+    made: dict[bytes, object] = field(default_factory=dict)
+    order: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def take(self, name: str, digest: bytes | None, make: Callable[[], object], kind: type) -> object:
+        """The value named ``name`` made from what digests to ``digest`` (None: unknown, always made): the last
+        build's when it kept one of ``kind``, else made; kept for the next build either way."""
+        found = self.known.get(digest) if self.known is not None and digest is not None else None
+        value = found if isinstance(found, kind) else make()
+        if digest is not None:
+            self.made[digest] = value
+            self.order.append((name, digest))
+        return value

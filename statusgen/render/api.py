@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +39,7 @@ from statusgen.model import (
     Update,
 )
 from statusgen.obligations import Obligation, figures
-from statusgen.render import Artifact, Known
+from statusgen.render import Artifact, Kept
 
 #: Statuspage lists at most this many incidents and maintenances per file.
 LIST_LIMIT = 50
@@ -301,22 +300,13 @@ class StatuspageApi:
         return [Artifact(f"api/v2/{name}", json_bytes(doc)) for name, doc in documents.items()]
 
 
-@dataclass
-class Fragments:
-    """Encoded list items kept from one build to the next (see :meth:`ValidationCache.derived`), by a digest of
-    what each was made from: ``known``, the last build's; ``made``, this build's, in ``order`` (name, digest)."""
-
-    known: Known | None = None
-    made: dict[bytes, bytes] = field(default_factory=dict)
-    order: list[tuple[str, bytes]] = field(default_factory=list)
+class Fragments(Kept):
+    """Encoded list items kept from one build to the next, by a digest of what each was made from."""
 
     def item(self, name: str, digest: bytes | None, make: Callable[[], object]) -> bytes:
         """The encoded item named ``name`` made from what digests to ``digest`` (None: unknown, always made)."""
-        found = self.known.get(digest) if self.known is not None and digest is not None else None
-        data = found if isinstance(found, bytes) else list_item(make())
-        if digest is not None:
-            self.made[digest] = data
-            self.order.append((name, digest))
+        data = self.take(name, digest, lambda: list_item(make()), bytes)
+        assert isinstance(data, bytes)
         return data
 
 

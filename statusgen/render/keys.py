@@ -85,9 +85,17 @@ class PageKeys:
         # Through a weak reference: the table holding a bound method of this object would make a reference
         # cycle, which only a full collection frees, and a warm process makes one of these every build.
         reduce: Callable[[Any], Any] = functools.partial(_reduce_for, weakref.ref(self))
+        self._reduce_hook = reduce
         self._dispatch = {**copyreg.dispatch_table, type(site.config): reduce, Incident: reduce,
                           Maintenance: reduce, Postmortem: reduce,
                           **{type(value): reduce for value in (*constants, *self._shared.values())}}
+
+    def stand_in(self, value: object, digest: bytes) -> None:
+        """From now on, ``value`` (this very object, kept alive by this table) stands in keys as ``digest``, a
+        digest of everything it was made from: a value made while the pages render (a report)."""
+        self._known[id(value)] = digest
+        self._shared[id(value)] = value
+        self._dispatch[type(value)] = self._reduce_hook
 
     def _reduce(self, obj: Any) -> Any:
         fingerprint = self._known.get(id(obj))

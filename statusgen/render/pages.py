@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from statusgen.derive import (
 from statusgen.durations import format_duration
 from statusgen.model import Component, Impact, Incident, Maintenance, MaintenancePhase, Postmortem, Severity, Site, Update
 from statusgen.obligations import Obligation, ObligationState, figures, obligation_moment, obligations
-from statusgen.render import Artifact, Known
+from statusgen.render import Artifact, Kept, Known
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
@@ -116,11 +118,13 @@ class PageRenderer:
         self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
-             live: bool = False, **values: Any) -> Artifact:
+             live: bool = False, derived: Callable[[], dict[str, Any]] | None = None, **values: Any) -> Artifact:
         """Render one template at a page URL path ('' is the root). ``listed``
         pages go in the sitemap. A ``live`` page says what is true at the build time
         (a current status, an ongoing incident, an overdue postmortem), so it says when
-        that was (``generated``); any other page stays the same from build to build."""
+        that was (``generated``); any other page stays the same from build to build.
+        ``derived``: more values, made only when the page is rendered, and left out of its key: each must follow
+        from ``values`` alone (a report's charts from the report)."""
         path, listed_as = page_file(page), page if listed and not absolute_root else None
         values["generated"] = self.now if live else None
         key = None
@@ -129,6 +133,8 @@ class PageRenderer:
             key = self.keys.key(template, f"{path}\0{absolute_root}\0{section}", values)
             if self.keys.unchanged(path, key):
                 return Artifact(path, b"", listed_as, key, reused=True)
+        if derived is not None:
+            values.update(derived())
         return self._render(template, page, section, path, listed_as, key, absolute_root, values)
 
     def _render(self, template: str, page: str, section: str, path: str, listed_as: str | None, key: bytes | None,
@@ -345,17 +351,40 @@ class PageRenderer:
             names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
         ) for pager, page_rows in paginate("publication/", rows))
 
-    def reports(self) -> list[Artifact]:
-        reports = Reports(self.site, self.now, self.obligations, self.uptime)
+    def reports(self, kept: Kept | None = None) -> list[Artifact]:
+        """Every report's page. ``kept``: reports an earlier build made, by a digest of what each was made from,
+        taken when this build's would be made from the same (see :class:`Reports`); that digest then stands in
+        for the report in its page's key."""
+        made_from: dict[str, bytes] | None = None
+        keeper = None
+        if kept is not None:
+            made_from = {}
+            for incident in self.site.incidents:
+                if (fingerprint := self.fingerprints.get(incident.path)) is not None:
+                    o = self.obligations[incident.slug]  # what figures() counts of it
+                    made_from[incident.slug] = fingerprint + f"{o.owed:d}{o.late:d}{o.days_to_publish}:{o.state.value}".encode()
+
+            def keeper(name: str, digest: bytes | None, make: Callable[[], Report]) -> object:
+                return kept.take(name, digest, make, Report)
+
+        reports = Reports(self.site, self.now, self.obligations, self.uptime, made_from=made_from, keeper=keeper)
         years = [reports.year(year) for year in reports.years()]
         months = [reports.month(year, month) for year, month in reports.months()]
+        if self.keys is not None:
+            for report in years + months:
+                if (digest := reports.digests.get(report.period.key)) is not None:  # and its uptime, made again
+                    uptime = pickle.dumps([(c.id, ratio) for c, ratio in report.uptime], protocol=5)
+                    self.keys.stand_in(report, hashlib.blake2b(b"report\0" + digest + uptime, digest_size=20).digest())
         out = [self.page("reports_index.html", "reports/", "reports", live=True, years=years, months=months)]
         for report in years + months:
             listed = report.incidents if not report.months and len(report.incidents) <= PER_PAGE else ()
             out.append(self.page("report.html", f"reports/{report.period.key}/", "reports", live=report.period.end > self.now,
-                                 report=report, charts=self._charts(report), views={i.slug: self.views[i.slug] for i in listed},
+                                 report=report, derived=functools.partial(self._charts_of, report), views={i.slug: self.views[i.slug] for i in listed},
                                  duration=_duration, percent=percent, list_limit=PER_PAGE))
         return out
+
+    def _charts_of(self, report: Report) -> dict[str, Any]:
+        return {"charts": self._charts(report)}
 
     def _charts(self, report: Report) -> dict[str, Any]:
         charts: dict[str, Any] = {}
