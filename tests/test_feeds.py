@@ -158,3 +158,17 @@ def test_markup_in_titles_and_updates_is_escaped(make_site: SiteMaker) -> None:
     entry = parse(root / "output/feed.atom").entries[1]
     assert entry.title == "[Investigating] <script>alert(1)</script> & co"
     assert "&lt;img src=x onerror=alert(1)&gt;" in entry.content[0].value
+
+
+def test_an_incident_is_placed_by_the_last_update_it_has_made_by_the_build_time(make_site: SiteMaker) -> None:
+    from statusgen.build import prepare
+    from statusgen.render.feeds import _said_last
+
+    prepared = prepare(make_site({"content/incidents/2026-03-02-api.md": RESOLVED_INCIDENT}), now=NOW)
+    assert not isinstance(prepared, list)
+    incident = prepared.site.incidents[0]
+    times = [u.at for u in incident.updates]
+    assert len(times) >= 2 and times == sorted(times)
+    assert _said_last(incident, times[-1]) == times[-1]
+    assert _said_last(incident, times[-1] - timedelta(seconds=1)) == times[-2]  # the last one still to come
+    assert _said_last(incident, times[0] - timedelta(seconds=1)) is None

@@ -146,6 +146,14 @@ def render_feed(site: Site, spec: FeedSpec) -> list[Artifact]:
     return out
 
 
+def _said_last(incident: Incident, now: datetime) -> datetime | None:
+    """When ``incident`` last said something up to ``now``: its updates are in time order (validation sorts
+    them), so it is the last one, unless that one is still to come."""
+    if incident.updates and incident.updates[-1].at <= now:
+        return incident.updates[-1].at
+    return max((u.at for u in incident.updates if u.at <= now), default=None)
+
+
 def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     """The site feed, one per component, and the postmortem feed.
 
@@ -165,8 +173,7 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     # Every incident by when it last said something, newest first, once: each feed takes those it lists from the
     # top of it and stops at the first too old for it, instead of sorting all of them again. (The sort is stable,
     # and a component's incidents are in the site's order, so a feed's order is that of sorting its own.)
-    ordered = sorted(((at, i) for i in site.incidents
-                      if (at := max((u.at for u in i.updates if u.at <= now), default=None)) is not None),
+    ordered = sorted(((at, i) for i in site.incidents if (at := _said_last(i, now)) is not None),
                      key=lambda pair: pair[0], reverse=True)
 
     def newest(listed: set[str] | None, slugs: list[str]) -> list[FeedItem]:
