@@ -281,13 +281,14 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1,
                          fragments=fragments, reports=reports)
         manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
+        taken = lister.result() if lister is not None else None  # the spare as it was listed, and its files' identities
         if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
-            reusable = manifest.previous(salt, output, spare_of(output))
+            reusable = manifest.previous(salt, output, spare_of(output), seen=taken[1] if taken is not None else None)
             staging = Staging(output, spare=reusable.spare, keep=True)
             prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
         else:
             staging = Staging(output)
-        listed = lister.result() if lister is not None and staging.spare is not None else None
+        listed = taken[0] if taken is not None and staging.spare is not None else None
         site_made()
         try:
             written = write_site(parts, staging, parallel=parallel, progress=progress, listed=listed)

@@ -406,12 +406,14 @@ class _Record:
     marker: tuple[int, int, int]
     pages: dict[str, _Entry]
 
-    def intact(self, folder: Path, salt: str, elsewhere: Kept | None = None, *, copy: bool = False) -> Kept:
+    def intact(self, folder: Path, salt: str, elsewhere: Kept | None = None, *, copy: bool = False,
+               seen: Mapping[str, Identity] | None = None) -> Kept:
         """By path, the key and file identity of each page still in ``folder`` as this build wrote it; none when
         salted otherwise. A page ``elsewhere`` holds intact with the same key is not looked at (nor given).
         ``copy``: ``folder`` is a copy of the output this build wrote (restored by a CI runner's cache, so every
         file has another inode and the marker is another file), and each page is read and digested: intact
-        when it still holds the bytes this build wrote."""
+        when it still holds the bytes this build wrote. ``seen``: by path, the identity of every file in ``folder``
+        (taken when it was listed: see :class:`statusgen.write.Lister`), instead of a ``stat`` of each."""
         if salt != self.salt:
             return {}
         root, kept, elsewhere = str(folder), {}, elsewhere or {}
@@ -421,7 +423,7 @@ class _Record:
             file = f"{root}/{path}"
             if copy:
                 found = _same_bytes(file, size, digest)
-            elif (found := identity(file)) != (inode, size, modified):
+            elif (found := seen.get(path) if seen is not None else identity(file)) != (inode, size, modified):
                 found = None
             if found is not None:
                 kept[path] = (key, found)
@@ -483,15 +485,16 @@ class PageManifest:
         self._kept = stored[1]  # read once a build: record() takes the spare's record from it
         return self._kept
 
-    def previous(self, salt: str, output: Path, spare: Path) -> Reusable:
+    def previous(self, salt: str, output: Path, spare: Path, seen: Mapping[str, Identity] | None = None) -> Reusable:
         """What the build salted ``salt`` may reuse from ``output`` and from its ``spare``
-        (pages only from a build salted the same; the spare's folders whatever its salt)."""
+        (pages only from a build salted the same; the spare's folders whatever its salt).
+        ``seen``: the identity of every file in the spare, by path, when it was just listed."""
         stored = self._stored()
         current, before = stored.get("current"), stored.get("spare")
         marker, taken = identity(f"{spare}/{MARKER}"), None
         if marker is not None:  # else no spare, or not a build's output
             # One this manifest did not record still serves for its folders.
-            taken = Spare(spare, before.intact(spare, salt) if before is not None and marker == before.marker else {})
+            taken = Spare(spare, before.intact(spare, salt, seen=seen) if before is not None and marker == before.marker else {})
         keys: Kept = {}
         if current is not None:
             # A page the spare holds with the key the output's has is taken from the spare: the output's is not

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import statusgen.build
+import statusgen.cache
 import statusgen.write
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build
@@ -89,18 +90,29 @@ def test_the_spare_is_listed_while_the_site_loads_and_again_where_that_failed(
     walked = tmp_path / "walked.txt"
     real = statusgen.write.list_tree
 
-    def listing(root: str) -> tuple[set[str], list[str]]:
+    def listing(root: str, seen: dict[str, tuple[int, int, int]] | None = None) -> tuple[set[str], list[str]]:
         with open(walked, "a") as log:
             log.write(("spare" if root == str(spare) else "staged") + "\n")
         if lister == "early listing failed" and root == str(spare):
             raise OSError("cut short")
-        return real(root)
+        return real(root, seen)
 
     monkeypatch.setattr(statusgen.write, "list_tree", listing)
     # As from a new process: a thread another test left behind (a server's last request) would rule out forking.
     monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)
+    looked_at: list[str] = []  # the spare's files this process looked at one by one
+    real_identity = statusgen.cache.identity
+
+    def identity(path: str) -> tuple[int, int, int] | None:
+        if path.startswith(f"{spare}/"):
+            looked_at.append(path)
+        return real_identity(path)
+
+    monkeypatch.setattr(statusgen.cache, "identity", identity)
     cached_build(site, out, LATER, parallel=parallel)
     assert walked.read_text().split() == (["spare"] if lister == "listed early" else ["spare", "staged"])
+    # Its pages' identities come with the listing; without it, each page is looked at.
+    assert looked_at == [f"{spare}/{MARKER}"] if lister == "listed early" else len(looked_at) > 40
     assert not (out / "added by a deploy step").exists()
     assert not (out / f"incidents/{removed.stem}").exists()
     assert same_tree(out, full_build(site, tmp_path / "full", LATER))
