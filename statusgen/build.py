@@ -48,7 +48,7 @@ class BuildResult:
     seconds: float = 0.0
     output: Path | None = None
     reused: int = 0
-    """Pages unchanged since the previous build, taken from it instead of rendered."""
+    """Files unchanged since the previous build, taken from it instead of made again (pages and feeds)."""
 
 
 def build_time(environ: dict[str, str] | None = None, clock: datetime | None = None) -> tuple[datetime, Diagnostic | None]:
@@ -101,7 +101,7 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("overview", lambda: [renderer.overview()], pinned=True),
         # The API and feeds take the most memory at once: first, before the pages both processes
         # touch have been copied, and so that what they freed is given back before the worker grows.
-        Section("feeds", lambda: feeds(site, now), pinned=True),
+        Section("feeds", lambda: feeds(site, now, renderer.keys), pinned=True),
         Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments),
                                 postmortems_api(site, now, renderer.obligations)], pinned=True),
         *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares))
@@ -139,7 +139,7 @@ class Written:
     digests: dict[str, builtins.bytes]
     """By path, the digest of each page with a key that was rendered (not reused): see :func:`page_digest`."""
     reused: int
-    """Pages taken as they were from the previous output instead of rendered."""
+    """Files (pages, feeds) taken as they were from the previous output instead of made again."""
     identities: dict[str, Identity]
     """By path, each page's file identity as it was written or kept (see :attr:`Staging.identities`)."""
     listed: Listing | None = None

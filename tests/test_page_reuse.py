@@ -132,7 +132,8 @@ def test_a_restored_output_is_reused_page_by_page_on_what_each_page_holds(
     # The output this build wrote is recorded with the digests of the pages it reused too: restored once
     # more and built at the same time, every page is reused.
     restore_as_ci_does(site, out)
-    assert build(site, out, now=LATER, cache=cache_of(site), parallel=True).reused == again.pages
+    feeds = len(list(out.rglob("feed.*")))  # the feeds are kept by their entries too
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=True).reused == again.pages + feeds
     assert same_tree(out, tmp_path / "full")
 
 
@@ -433,3 +434,38 @@ def test_the_reports_of_periods_whose_incidents_did_not_change_are_taken_from_th
     assert build(site, tmp_path / "full", now=LATER + timedelta(hours=1)).ok
     assert same_tree(tmp_path / "out", tmp_path / "full")
     assert page.read_text() != before  # one more sev1 in its month
+
+
+def test_a_feed_is_made_again_only_when_its_entries_change(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import statusgen.render.feeds
+
+    made: list[str] = []
+    real = statusgen.render.feeds.FeedGenerator
+
+    def counting() -> object:
+        made.append("feed")
+        return real()
+
+    monkeypatch.setattr(statusgen.render.feeds, "FeedGenerator", counting)
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    every = len(made)
+    assert every == 2 * (1 + 12 + 1)  # Atom and RSS: the site's, each component's, the postmortems'
+    made.clear()
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
+    assert made == []  # an hour later, no feed has a new entry
+    # An old incident's edit reaches no feed (each holds the newest entries); the newest incident's reaches the
+    # site's feed and those of the components it touched.
+    incidents = sorted((site / "content/incidents").glob("*-incident-*.md"))
+    assert not any(incidents[0].stem in feed.read_text() for feed in out.rglob("feed.atom"))
+    incidents[0].write_text(incidents[0].read_text() + "\nA sentence added later.\n")
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
+    assert made == []
+    newest = max(incidents, key=lambda p: p.name)
+    newest.write_text(newest.read_text() + "\nA sentence added later.\n")
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
+    touched = newest.read_text().split("components:\n", 1)[1].split("---", 1)[0].count(": ")
+    assert len(made) == 2 * (1 + touched)
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert same_tree(out, tmp_path / "full")
+    assert "A sentence added later." in (out / "feed.atom").read_text()

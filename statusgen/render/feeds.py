@@ -20,6 +20,7 @@ from statusgen.derive import impacts_at, incidents_for_component, maintenance_ph
 from statusgen.model import Impact, Incident, Maintenance, MaintenancePhase, MaintenanceState, Postmortem, Site
 from statusgen.render import Artifact
 from statusgen.render.formatting import Formatter
+from statusgen.render.keys import PageKeys
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -112,15 +113,22 @@ def postmortem_item(site: Site, postmortem: Postmortem) -> FeedItem:
     return FeedItem(url, f"Postmortem: {postmortem.title}", url, str(html), postmortem.published)
 
 
-def render_feed(site: Site, spec: FeedSpec) -> list[Artifact]:
+def render_feed(site: Site, spec: FeedSpec, keys: PageKeys | None = None) -> list[Artifact]:
     """The Atom and RSS files of one feed, newest entries first, at most
-    ``feed_entries`` of them."""
+    ``feed_entries`` of them. With ``keys``, each file is keyed by its entries (all it is made from besides the
+    configuration and the code, which salt the keys), and one an earlier build made from the same is not made again."""
     config = site.config
     items = sorted(spec.items, key=lambda i: (i.published, i.id), reverse=True)[: config.feed_entries]
     page_url = config.base_url + spec.path
     updated = items[0].published if items else _EPOCH
     out = []
     for kind, mime in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
+        path, key = f"{spec.path}feed.{kind}", None
+        if keys is not None:
+            key = keys.key(f"feed.{kind}", path, {"title": spec.title, "subtitle": spec.subtitle, "items": items})
+            if keys.unchanged(path, key):
+                out.append(Artifact(path, b"", key=key, reused=True))
+                continue
         feed = FeedGenerator()
         feed.id(page_url)
         feed.title(spec.title)
@@ -142,7 +150,7 @@ def render_feed(site: Site, spec: FeedSpec) -> list[Artifact]:
             entry.published(item.published)
             entry.updated(item.published)
         data = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
-        out.append(Artifact(f"{spec.path}feed.{kind}", data))
+        out.append(Artifact(path, data, key=key))
     return out
 
 
@@ -203,7 +211,8 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     return specs
 
 
-def feeds(site: Site, now: datetime) -> list[Artifact]:
+def feeds(site: Site, now: datetime, keys: PageKeys | None = None) -> list[Artifact]:
+    """Every feed's files; with ``keys``, those whose entries are what an earlier build's were are reused."""
     fmt = Formatter(site.config.zone)
-    return [artifact for spec in feed_specs(site, now, fmt) for artifact in render_feed(site, spec)]
+    return [artifact for spec in feed_specs(site, now, fmt) for artifact in render_feed(site, spec, keys)]
 
