@@ -122,6 +122,7 @@ class Rebuilder:
         self.report = report or (lambda result: None)
         self._changed = threading.Condition()
         self._state = BuildState(0, True, ())
+        self._closed = False
         self._cache = ValidationCache()  # in memory: a rebuild reads only the files that changed
         self._builds = BuildProcess() if can_fork() else None
 
@@ -143,7 +144,10 @@ class Rebuilder:
         return build(cache=self._cache, **arguments)
 
     def close(self) -> None:
-        """End the build process, if there is one."""
+        """End the build process, if there is one, and answer every reader still waiting for a rebuild."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
         if self._builds is not None:
             self._builds.close()
             self._builds = None
@@ -157,9 +161,10 @@ class Rebuilder:
         return result
 
     def wait(self, version: int, timeout: float) -> BuildState:
-        """The state once a rebuild newer than ``version`` is done, or after ``timeout``."""
+        """The state once a rebuild newer than ``version`` is done, or after ``timeout``, or once the rebuilder
+        is closed (so a page's long poll does not hold its server thread past the server's end)."""
         with self._changed:
-            self._changed.wait_for(lambda: self._state.version > version, timeout=timeout)
+            self._changed.wait_for(lambda: self._closed or self._state.version > version, timeout=timeout)
             return self._state
 
 

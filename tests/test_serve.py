@@ -55,7 +55,11 @@ def served(make_site: SiteMaker, tmp_path: Path) -> Iterator[tuple[Path, str, Re
         finally:
             server.shutdown()
             server.server_close()
-            rebuilder.close()
+            rebuilder.close()  # answers the pages still waiting for a rebuild, so their threads end
+            for left in threading.enumerate():
+                if left.name.endswith("(process_request_thread)"):
+                    left.join(timeout=10)
+                    assert not left.is_alive(), "a request thread outlived the server"
 
 
 def test_a_rebuilder_builds_in_a_process_of_its_own_that_keeps_its_cache(
@@ -108,6 +112,19 @@ def test_a_bug_in_the_build_process_is_raised_here_and_a_process_that_died_is_re
         assert "back to full speed" in (tmp_path / "served" / PAGE / "index.html").read_text()
     finally:
         rebuilder.close()
+
+
+def test_closing_the_rebuilder_answers_the_readers_still_waiting(make_site: SiteMaker, tmp_path: Path) -> None:
+    """A page's long poll holds a server thread for up to 25 s: when serve ends, it is answered at once."""
+    rebuilder = Rebuilder(make_site({FILE: RESOLVED_INCIDENT}), tmp_path / "served")
+    answered: list[object] = []
+    waiting = threading.Thread(target=lambda: answered.append(rebuilder.wait(0, timeout=30)))
+    waiting.start()
+    time.sleep(0.2)
+    assert waiting.is_alive() and not answered  # no rebuild yet
+    rebuilder.close()
+    waiting.join(timeout=5)
+    assert not waiting.is_alive() and answered
 
 
 def test_serve_rebuilds_after_a_change_and_keeps_the_last_good_build_while_broken(served: tuple[Path, str, Rebuilder]) -> None:

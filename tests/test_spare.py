@@ -98,7 +98,7 @@ def test_the_spare_is_listed_while_the_site_loads_and_again_where_that_failed(
         return real(root, seen)
 
     monkeypatch.setattr(statusgen.write, "list_tree", listing)
-    # As from a new process: a thread another test left behind (a server's last request) would rule out forking.
+    # As from a new process, whatever threads this test process runs: the child's listing is what is tested.
     monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)
     looked_at: list[str] = []  # the spare's files this process looked at one by one
     real_identity = statusgen.cache.identity
