@@ -229,8 +229,6 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
         return diagnostics
     renderer = PageRenderer(loaded.site, theme.env, now, fingerprints=loaded.fingerprints,
                             known_views=cache.derived("views") if cache is not None else None)
-    if cache is not None:
-        cache.keep("views", ((view.slug, digest) for digest, view in renderer.kept_views.items()), renderer.kept_views)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
     return Prepared(loaded.site, theme, renderer, diagnostics)
@@ -302,10 +300,10 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             staging.discard()
             raise
         # Still inside: the collector would walk the whole site for what these read and make.
-        if cache is not None and fragments is not None and fragments.order:
-            cache.keep("api", fragments.order, fragments.made)
-        if cache is not None and reports is not None and reports.order:
-            cache.keep("reports", reports.order, reports.made)
+        if cache is not None:
+            for kind, kept in (("views", prepared.renderer.kept_views), ("api", fragments), ("reports", reports)):
+                if kept is not None:  # exactly what this build made: what it no longer makes is dropped
+                    cache.keep(kind, kept.order, kept.made)
         if manifest is not None:
             manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
     files = len(written.paths) + len(maps) + 1  # the marker file too

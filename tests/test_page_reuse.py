@@ -241,7 +241,7 @@ MINUTES = st.integers(-60 * 24 * 30, 60 * 24 * 30)  # a month either side of the
 def test_an_items_view_follows_from_the_item_and_its_moment(corpus_model: Site, a: int, b: int) -> None:
     """What page keys rely on when an item's view stands in as its fingerprint and its moment."""
     one, two = NOW + timedelta(minutes=a), NOW + timedelta(minutes=b)
-    (views_one, _), (views_two, _) = views_for_site(corpus_model, one), views_for_site(corpus_model, two)
+    views_one, views_two = views_for_site(corpus_model, one), views_for_site(corpus_model, two)
     for item in (*corpus_model.incidents, *corpus_model.maintenances):
         if view_moment(item, one) == view_moment(item, two):
             assert views_one[item.slug] == views_two[item.slug], item.slug

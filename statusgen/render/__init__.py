@@ -22,8 +22,8 @@ class Artifact:
 
 
 class Known(Protocol):
-    """What an earlier build made, by a digest of what each was made from (the cache's kept item views and API
-    entries: :meth:`statusgen.cache.ValidationCache.derived`); None for a digest it does not hold."""
+    """What an earlier build made, by a digest of what each was made from (the cache's kept item views, API
+    entries and reports: :meth:`statusgen.cache.ValidationCache.derived`); None for a digest it does not hold."""
 
     def get(self, digest: bytes, /) -> object | None: ...
 

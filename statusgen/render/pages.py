@@ -110,8 +110,10 @@ class PageRenderer:
         self.view_digests = {item.slug: view_digest(item, fingerprint, now) for item in items
                              if (fingerprint := self.fingerprints.get(item.path)) is not None}
         """By slug, what each item's view is made from (see :func:`view_digest`), when the item has a fingerprint."""
-        self.views, self.kept_views = views_for_site(site, now, self.view_digests, known_views)
-        """By slug, every item's view; by :func:`view_digest`, those of the items with a fingerprint, for the next build."""
+        self.kept_views = Kept(known_views)
+        """By :func:`view_digest`, the views of the items with a fingerprint, for the next build."""
+        self.views = views_for_site(site, now, self.view_digests, self.kept_views)
+        """By slug, every item's view."""
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.uptime = Uptime(site, now)

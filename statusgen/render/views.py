@@ -20,7 +20,7 @@ from statusgen.model import (
     Severity,
     Site,
 )
-from statusgen.render import Known
+from statusgen.render import Kept
 
 
 @dataclass(frozen=True)
@@ -113,19 +113,18 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
 
 
 def views_for_site(site: Site, now: datetime, digests: Mapping[str, bytes] | None = None,
-                   known: Known | None = None) -> tuple[dict[str, ItemView], dict[bytes, ItemView]]:
-    """Every item's view, computed once per build and shared by all pages, by slug; and by :func:`view_digest`
-    (``digests``: this build's, by slug), those of the items that have one, for the next build. ``known``: the
-    views an earlier build made, by digest, taken instead of made again."""
+                   kept: Kept | None = None) -> dict[str, ItemView]:
+    """Every item's view, computed once per build and shared by all pages, by slug. With ``kept``, an item's view
+    an earlier build made from the same (by :func:`view_digest`; ``digests``: this build's, by slug) is taken
+    instead of made again, and this build's are kept in it for the next."""
     views: dict[str, ItemView] = {}
-    kept: dict[bytes, ItemView] = {}
     items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
     for item in items:
+        def make(item: Incident | Maintenance = item) -> ItemView:
+            return incident_view(site, item, now) if isinstance(item, Incident) else maintenance_view(site, item, now)
+
         digest = digests.get(item.slug) if digests is not None else None
-        view = known.get(digest) if digest is not None and known is not None else None
-        if not isinstance(view, ItemView):
-            view = incident_view(site, item, now) if isinstance(item, Incident) else maintenance_view(site, item, now)
-        if digest is not None:
-            kept[digest] = view
+        view = kept.take(item.slug, digest, make, ItemView) if kept is not None else make()
+        assert isinstance(view, ItemView)
         views[item.slug] = view
-    return views, kept
+    return views
