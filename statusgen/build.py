@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
-from statusgen.cache import Identity, ValidationCache, page_digest
+from statusgen.cache import ValidationCache, page_digest
 from statusgen.check import policy_findings
 from statusgen.collector import collector_kept_off
 from statusgen.content import load_site
@@ -31,7 +31,7 @@ from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import Theme, load_theme
-from statusgen.write import Lister, Listing, Staging, check_unique, spare_of
+from statusgen.write import Identity, Lister, Listing, Staging, check_unique, spare_of
 
 log = logging.getLogger(__name__)
 

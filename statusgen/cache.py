@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import cast
 
 from statusgen.sources import ContentFile
-from statusgen.write import MARKER
+from statusgen.write import MARKER, Identity, file_identity
 
 log = logging.getLogger(__name__)
 
@@ -366,10 +366,6 @@ def page_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-#: A file's inode, size and modification time (ns).
-Identity = tuple[int, int, int]
-
-
 def _same_bytes(path: str, size: int, digest: bytes) -> Identity | None:
     """The identity of the file at ``path`` if it holds ``size`` bytes that digest to ``digest``, else None."""
     try:
@@ -380,7 +376,7 @@ def _same_bytes(path: str, size: int, digest: bytes) -> Identity | None:
             same = page_digest(stream.read()) == digest
     except OSError:
         return None
-    return (found.st_ino, found.st_size, found.st_mtime_ns) if same else None
+    return file_identity(found) if same else None
 
 
 #: By path, the key and file identity of each page found intact in an output folder.
@@ -393,7 +389,7 @@ def identity(path: str) -> Identity | None:
         found = os.stat(path)
     except OSError:
         return None
-    return found.st_ino, found.st_size, found.st_mtime_ns
+    return file_identity(found)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING
 from statusgen.render import Artifact
 
 if TYPE_CHECKING:
-    from statusgen.cache import Identity, Spare
+    from statusgen.cache import Spare
+
+#: A file's inode, size and modification time (ns): what tells that a page is still the file a build wrote.
+Identity = tuple[int, int, int]
+
+
+def file_identity(found: os.stat_result) -> Identity:
+    """The :data:`Identity` in a ``stat`` result."""
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
 
 #: What a directory holds: its files, and its folders, each after the folders inside it (see :meth:`Staging.listing`).
 Listing = tuple[set[str], list[str]]
@@ -150,7 +159,7 @@ class Staging:
             if self.keep and artifact.key is not None:
                 stream.flush()  # its size and time once written, not what the buffer has left so far
                 found = os.fstat(stream.fileno())
-                self.identities[artifact.path] = (found.st_ino, found.st_size, found.st_mtime_ns)
+                self.identities[artifact.path] = file_identity(found)
         return size
 
     def _reuse(self, path: str, target: str) -> int:
@@ -170,7 +179,7 @@ class Staging:
             raise OutputError(f"{source} was removed or changed while the site was being built ({exc.strerror}); "
                               "build again") from exc
         if self.keep:
-            self.identities[path] = (found.st_ino, found.st_size, found.st_mtime_ns)
+            self.identities[path] = file_identity(found)
         return found.st_size
 
     def listing(self) -> Listing:
@@ -253,7 +262,7 @@ def list_tree(root: str, seen: dict[str, Identity] | None = None) -> Listing:
                     if seen is not None:
                         with contextlib.suppress(OSError):
                             found = entry.stat()
-                            seen[path] = (found.st_ino, found.st_size, found.st_mtime_ns)
+                            seen[path] = file_identity(found)
     folders.reverse()
     return files, folders
 
