@@ -233,6 +233,11 @@ class ValidationCache:
             return {}, {}
         return stored["chunks"], stored["stats"]
 
+    def _save_index(self, path: Path, chunks: Chunks, stats: dict[str, tuple[Stat, bytes]] | None = None) -> None:
+        """Write the index :meth:`_read` reads: this build's salt, ``chunks`` (whose folder then keeps only their
+        files) and the content files' ``stats`` (the derived kinds have none)."""
+        _save(path, {"salt": self._salt, "chunks": chunks.stored, "stats": stats or {}}, chunks)
+
     def derived(self, kind: str) -> Chunks:
         """By digest of what each was made from, what the last build derived of ``kind`` (see :data:`DERIVED`;
         item views by :func:`statusgen.render.views.view_digest`): read from disk the first time, then what
@@ -250,7 +255,7 @@ class ValidationCache:
         kept, changed = self.derived(kind).keeping(order, made)
         self._derived[kind] = kept
         if changed and self.path is not None:
-            _save(self.path.with_name(f"{kind}.pickle"), {"salt": self._salt, "chunks": kept.stored, "stats": {}}, kept)
+            self._save_index(self.path.with_name(f"{kind}.pickle"), kept)
 
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it
@@ -307,7 +312,7 @@ class ValidationCache:
             self._stats = self._stats_now
         else:
             if changed:
-                _save(self.path, {"salt": self._salt, "chunks": self._entries.stored, "stats": self._stats_now}, self._entries)
+                self._save_index(self.path, self._entries, self._stats_now)
             # The entries are not held while the site renders: a next build with this object reads the files again.
             self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE)), False, {}
         self._used, self._stats_now, self._looked = {}, {}, {}
