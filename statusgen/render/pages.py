@@ -120,27 +120,28 @@ class PageRenderer:
         self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
-             live: bool = False, derived: Callable[[], dict[str, Any]] | None = None, **values: Any) -> Artifact:
+             live: bool = False, derived: Callable[[], dict[str, Any]] | None = None,
+             inputs: tuple[object, ...] | None = None, **values: Any) -> Artifact:
         """Render one template at a page URL path ('' is the root). ``listed``
         pages go in the sitemap. A ``live`` page says what is true at the build time
         (a current status, an ongoing incident, an overdue postmortem), so it says when
         that was (``generated``); any other page stays the same from build to build.
         ``derived``: more values, made only when the page is rendered, and left out of its key: each must follow
-        from ``values`` alone (a report's charts from the report)."""
+        from what the key covers (a report's charts from the report).
+        ``inputs``: digests and flags that all of the page's values are made from, besides the configuration
+        (see :meth:`_item_page`): the page is keyed by them instead of by its ``values``."""
         path, listed_as = page_file(page), page if listed and not absolute_root else None
         values["generated"] = self.now if live else None
         key = None
         if self.keys is not None:
             # What the context adds below follows from the page's path and the configuration, which salt the keys.
-            key = self.keys.key(template, f"{path}\0{absolute_root}\0{section}", values)
+            where = f"{path}\0{absolute_root}\0{section}"
+            key = (self.keys.of_inputs(template, where, (*inputs, values["generated"])) if inputs is not None
+                   else self.keys.key(template, where, values))
             if self.keys.unchanged(path, key):
                 return Artifact(path, b"", listed_as, key, reused=True)
         if derived is not None:
             values.update(derived())
-        return self._render(template, page, section, path, listed_as, key, absolute_root, values)
-
-    def _render(self, template: str, page: str, section: str, path: str, listed_as: str | None, key: bytes | None,
-                absolute_root: bool, values: dict[str, Any]) -> Artifact:
         config = self.site.config
         context = {
             "site": config,
@@ -163,16 +164,11 @@ class PageRenderer:
         time its obligation depends on, a window's phase), and the time when the page is ``live``. So an unchanged
         page is known without making what it shows.
         ``inputs`` None: something has no fingerprint, and the page is keyed by its values."""
-        page = f"incidents/{item.slug}/"
         digest = self.view_digests.get(item.slug)
-        if self.keys is None or digest is None or inputs is None:
-            return self.page("incident.html", page, "history", live=live, **values())
-        path = page_file(page)
-        generated = self.now if live else None
-        key = self.keys.of_inputs("incident.html", path, (digest, *inputs, generated))
-        if self.keys.unchanged(path, key):
-            return Artifact(path, b"", page, key, reused=True)
-        return self._render("incident.html", page, "history", path, page, key, False, {**values(), "generated": generated})
+        if digest is None or inputs is None:
+            return self.page("incident.html", f"incidents/{item.slug}/", "history", live=live, **values())
+        return self.page("incident.html", f"incidents/{item.slug}/", "history", live=live, inputs=(digest, *inputs),
+                         derived=values)
 
     def reuse(self, previous: Mapping[str, Container[bytes]]) -> None:
         """Key every page from now on, and reuse those whose key is among ``previous`` (by output path)."""
