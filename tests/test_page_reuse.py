@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ def site(tmp_path: Path) -> Path:
 def cache_of(site: Path) -> ValidationCache:
     """The cache as a new process finds it on disk."""
     return ValidationCache(site / CACHE_DIR / FILE)
+
+
+def caches(site: Path, on_disk: bool) -> Callable[[], ValidationCache]:
+    """The cache each build of a test is given: read from disk, as a new process finds it, or the one object a warm
+    process (serve, build --watch) keeps from build to build."""
+    warm = ValidationCache()
+    return (lambda: cache_of(site)) if on_disk else (lambda: warm)
 
 
 def record_reuse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -294,12 +302,12 @@ def test_an_incident_page_is_made_again_only_when_its_item_postmortem_or_obligat
     prepared = prepare(site, now=NOW)
     assert not isinstance(prepared, list)
     linked = next(i for i in prepared.site.incidents if i.postmortem and i.is_resolved)
-    warm = ValidationCache()
+    cache = caches(site, on_disk)
     out, full = tmp_path / "out", tmp_path / "full"
 
     def rebuilt(now: datetime) -> list[str]:
         made = count_incident_values(monkeypatch)
-        assert build(site, out, now=now, cache=cache_of(site) if on_disk else warm, parallel=False).ok
+        assert build(site, out, now=now, cache=cache(), parallel=False).ok
         monkeypatch.undo()
         assert build(site, full, now=now).ok
         assert same_tree(out, full)
@@ -340,14 +348,9 @@ def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
         return real(model, incident, now)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statusgen.render.views, "incident_view", counting)
-    path = tmp_path / "cache" / "validated.pickle"
-    warm = ValidationCache(path if on_disk else None)
-
-    def cache() -> ValidationCache:  # a build in a new process starts with a new object, reading the files
-        return ValidationCache(path) if on_disk else warm
-
+    cache = caches(site, on_disk)
     assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
-    assert (tmp_path / "cache" / "views.pickle").is_file() == on_disk
+    assert (site / CACHE_DIR / "views.pickle").is_file() == on_disk
     everything = len(made)
     made.clear()
     assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
@@ -380,10 +383,7 @@ def test_the_api_encodes_again_only_the_incidents_that_changed(
         return real(item)
 
     monkeypatch.setattr(statusgen.render.api, "list_item", counting)
-    warm = ValidationCache(cache_of(site).path if on_disk else None)
-
-    def cache() -> ValidationCache:
-        return cache_of(site) if on_disk else warm
+    cache = caches(site, on_disk)
 
     assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
     everything = len(encoded)
@@ -410,10 +410,7 @@ def test_the_reports_of_periods_whose_incidents_did_not_change_are_taken_from_th
         return real(incidents)
 
     monkeypatch.setattr(statusgen.reports, "_timing", counting)
-    warm = ValidationCache(cache_of(site).path if on_disk else None)
-
-    def cache() -> ValidationCache:
-        return cache_of(site) if on_disk else warm
+    cache = caches(site, on_disk)
 
     assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
     months = len(made)  # each month's timing is made once, for its report and its year's
