@@ -256,7 +256,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     lister = Lister(spare) if cache is not None and can_fork() and spare.is_dir() else None
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
-                      cache=cache, progress=progress, started=started, lister=lister)
+                      cache=cache, progress=progress, started=started, spare=spare, lister=lister)
     finally:
         if lister is not None:
             lister.close()
@@ -264,7 +264,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
 
 def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
            parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
-           lister: Lister | None) -> BuildResult:
+           spare: Path, lister: Lister | None) -> BuildResult:
     with collector_kept_off() as site_made:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
         if not isinstance(prepared, Prepared):
@@ -281,7 +281,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
         taken = lister.result() if lister is not None else None  # the spare as it was listed, and its files' identities
         if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
-            reusable = manifest.previous(salt, output, spare_of(output), seen=taken[1] if taken is not None else None)
+            reusable = manifest.previous(salt, output, spare, seen=taken[1] if taken is not None else None)
             staging = Staging(output, spare=reusable.spare, keep=True)
             prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
         else:
