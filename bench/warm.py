@@ -1,7 +1,8 @@
 """The rebuild inside a warm process, as ``statusgen serve`` and ``build --watch`` do it.
 
 Run as ``python -m bench.warm SITE OUT INCIDENT_FILE``: builds once in a
-:class:`statusgen.serve.BuildProcess` (whose cache is in memory), adds a sentence
+:class:`statusgen.serve.BuildProcess` (whose cache is held in memory and saved in the
+site's cache folder, as ``build --watch`` has it), adds a sentence
 to one incident's last update and rebuilds as an hour later, then does so three more
 times; restores the file and prints the seconds of the first rebuild and the median of
 the others.
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from bench.run import STEADY_RUNS
 from statusgen.build import build_time
+from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.serve import BuildProcess
 
 
 def main(site: Path, output: Path, name: str) -> tuple[float, float]:
-    builds = BuildProcess()  # as serve runs its builds
+    builds = BuildProcess(ValidationCache(site / CACHE_DIR / FILE, hold=True))  # as build --watch runs its builds
     incident = site / "content" / "incidents" / name
     original = incident.read_text()
     now, _ = build_time()

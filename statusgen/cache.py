@@ -167,10 +167,17 @@ class Chunks:
 
 
 class ValidationCache:
-    """Validation results by source file. ``path`` None keeps them in memory only (``serve``)."""
+    """Validation results by source file. ``path`` None keeps them in memory only.
+    ``hold``: on disk, and in memory as well from one build to the next, for a process that builds again and again
+    (``build --watch``, ``serve``): its first build reads what the last build from the command line kept, each
+    later one reads nothing back, and what each changes is saved for the next command-line build.
+    ``manifests``: whether the pages of each output are recorded on disk too (see :meth:`pages`); ``serve``'s
+    output is a new temporary folder each time, whose record no later build could use."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, hold: bool = False, manifests: bool = True) -> None:
         self.path = path
+        self.hold = hold or path is None
+        self.manifests = manifests
         self._salt = ""
         self._entries = Chunks(folder=self._folder(FILE))
         self._used: dict[bytes, object] = {}
@@ -195,10 +202,12 @@ class ValidationCache:
         return self._salt
 
     def pages(self, output: Path) -> PageManifest:
-        """The manifest of the pages built into ``output``: one per output folder, kept beside the validation results."""
+        """The manifest of the pages built into ``output``: one per output folder, kept beside the validation results
+        (in memory only without a path, or without ``manifests``)."""
         name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
         if name not in self._manifests:
-            self._manifests[name] = PageManifest(self.path.parent / f"pages-{name}.pickle" if self.path else None)
+            kept = self.path.parent / f"pages-{name}.pickle" if self.path is not None and self.manifests else None
+            self._manifests[name] = PageManifest(kept)
         return self._manifests[name]
 
     def begin(self, salt: str) -> None:
@@ -308,11 +317,11 @@ class ValidationCache:
         written back as it was read, any other is pickled again."""
         self._entries, remade = self._entries.keeping(order, self._used)
         changed = self._changed or remade or self._stats_now != self._stats
-        if self.path is None:
+        if changed and self.path is not None:
+            self._save_index(self.path, self._entries, self._stats_now)
+        if self.hold:
             self._stats = self._stats_now
         else:
-            if changed:
-                self._save_index(self.path, self._entries, self._stats_now)
             # The entries are not held while the site renders: a next build with this object reads the files again.
             self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE)), False, {}
         self._used, self._stats_now, self._looked = {}, {}, {}

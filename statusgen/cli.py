@@ -235,7 +235,7 @@ def _run_build(args: argparse.Namespace) -> int:
         return code
     from statusgen.serve import watch_build
 
-    return watch_build(site_dir, output, base_url=args.base_url, strict=args.strict,
+    return watch_build(site_dir, output, base_url=args.base_url, strict=args.strict, on_disk=not args.no_cache,
                        report=lambda rebuilt: report_build(rebuilt, output, strict=args.strict))
 
 

@@ -33,7 +33,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from statusgen.build import BuildResult, build
-from statusgen.cache import ValidationCache
+from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.parallel import can_fork
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,10 @@ class BuildState:
     diagnostics: tuple[str, ...]
 
 
-def _run_builds(requests: Connection, theirs: Connection) -> None:
-    """The loop of a :class:`BuildProcess`: a build for each request, with one cache, until the other end closes."""
+def _run_builds(requests: Connection, theirs: Connection, cache: ValidationCache) -> None:
+    """The loop of a :class:`BuildProcess`: a build for each request, with ``cache``, until the other end closes."""
     theirs.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the process that started this one to handle
-    cache = ValidationCache()  # in memory: a rebuild reads only the files that changed
     while True:
         try:
             arguments = requests.recv()
@@ -79,13 +78,15 @@ class BuildProcess:
     validated for the next (as a warm process does). Started while this process has a single thread (before the
     watcher and the server start theirs), it has a single thread too, so it can fork: a rebuild there writes in two
     processes and lists the spare while it loads, as a build from the command line does, which a build among
-    the server's threads cannot. It ends when :meth:`close` is called or this process exits."""
+    the server's threads cannot. Its builds use ``cache`` (this process's copy is left as it is). It ends when
+    :meth:`close` is called or this process exits."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: ValidationCache | None = None) -> None:
         context = multiprocessing.get_context("fork")
         self._requests, theirs = context.Pipe()
         # Not a daemon: a daemonic process may not start the worker a build forks.
-        self._process = context.Process(target=_run_builds, args=(theirs, self._requests), name="statusgen-builds")
+        self._process = context.Process(target=_run_builds, args=(theirs, self._requests, cache or ValidationCache()),
+                                        name="statusgen-builds")
         self._process.start()
         theirs.close()
         self._lock = threading.Lock()
@@ -114,17 +115,20 @@ class BuildProcess:
 
 class Rebuilder:
     """Rebuilds the site into ``output`` and lets waiters know when it has: in a :class:`BuildProcess` when this
-    process can fork when the rebuilder is made, else here (with the same result, in one process)."""
+    process can fork when the rebuilder is made, else here (with the same result, in one process).
+    ``cache`` (default: one in memory) must hold what it read from one build to the next (see
+    :attr:`ValidationCache.hold`): a rebuild then reads only the files that changed."""
 
     def __init__(self, site_dir: Path, output: Path, *, base_url: str | None = None, strict: bool = False,
-                 report: Callable[[BuildResult], object] | None = None) -> None:
+                 report: Callable[[BuildResult], object] | None = None, cache: ValidationCache | None = None) -> None:
         self.site_dir, self.output, self.base_url, self.strict = site_dir, output, base_url, strict
         self.report = report or (lambda result: None)
         self._changed = threading.Condition()
         self._state = BuildState(0, True, ())
         self._closed = False
-        self._cache = ValidationCache()  # in memory: a rebuild reads only the files that changed
-        self._builds = BuildProcess() if can_fork() else None
+        self._cache = cache or ValidationCache()
+        assert self._cache.hold
+        self._builds = BuildProcess(self._cache) if can_fork() else None
 
     @property
     def state(self) -> BuildState:
@@ -339,9 +343,11 @@ def _announce_rebuilds(report: Callable[[BuildResult], object]) -> Callable[[Bui
 
 
 def watch_build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool,
-                report: Callable[[BuildResult], object]) -> int:
-    """``build --watch``: rebuild into ``output`` on every change until Ctrl-C."""
-    rebuilder = Rebuilder(site_dir, output, base_url=base_url, strict=strict, report=report)
+                report: Callable[[BuildResult], object], on_disk: bool = True) -> int:
+    """``build --watch``: rebuild into ``output`` on every change until Ctrl-C. ``on_disk``: through the cache
+    of the build before (``.statusgen-cache``), so the first rebuild takes from it what that build validated and wrote."""
+    cache = ValidationCache(site_dir / CACHE_DIR / FILE, hold=True) if on_disk else ValidationCache()
+    rebuilder = Rebuilder(site_dir, output, base_url=base_url, strict=strict, report=report, cache=cache)
     try:
         with Watch(rebuilder):  # announced once watching, so an edit right after the message is seen
             print(f"Watching {', '.join(WATCHED)} in {site_dir} (Ctrl-C to stop)", flush=True)
@@ -362,7 +368,10 @@ def serve(site_dir: Path, *, host: str, port: int, base_url: str | None,
 
     folder = Path(tempfile.mkdtemp(prefix="statusgen-serve-"))
     output = folder / "site"
-    rebuilder = Rebuilder(site_dir, output, base_url=base_url, report=_announce_rebuilds(lambda r: report(r, output)))
+    # What the last build validated is taken from the site's cache; the pages are made anew in the new folder.
+    cache = ValidationCache(site_dir / CACHE_DIR / FILE, hold=True, manifests=False)
+    rebuilder = Rebuilder(site_dir, output, base_url=base_url, report=_announce_rebuilds(lambda r: report(r, output)),
+                          cache=cache)
     try:
         first = rebuilder.rebuild()
         try:

@@ -161,6 +161,49 @@ def test_the_cache_revalidates_only_changed_files_and_the_output_matches_a_full_
     assert len(seen) == everything  # another configuration: nothing is reused
 
 
+def test_a_held_cache_starts_from_the_last_build_on_disk_then_reads_nothing_back_and_saves_what_it_validates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """build --watch: its first rebuild takes what the command line's build validated and wrote, each later one
+    reads no part of the cache again, and what they validate is there for the next command-line build."""
+    site, out = tmp_path / "site", tmp_path / "out"
+    write_corpus(site, 60)
+    cache_file = site / CACHE_DIR / FILE
+    seen = count_validations(monkeypatch)
+    assert build(site, out, now=NOW, cache=ValidationCache(cache_file)).ok
+    opened: list[object] = []
+    real_open = statusgen.cache.Chunks._open
+
+    def counting(self: statusgen.cache.Chunks, chunk: int) -> object:
+        opened.append(chunk)
+        return real_open(self, chunk)
+
+    monkeypatch.setattr(statusgen.cache.Chunks, "_open", counting)
+    held = ValidationCache(cache_file, hold=True)
+    pages = len(list(out.rglob("*.html")))
+    for n, edited in enumerate(sorted((site / "content/incidents").glob("*-incident-*.md"))[3:6]):
+        edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        seen.clear()
+        opened.clear()
+        rebuilt = build(site, out, now=NOW, cache=held)
+        assert rebuilt.ok and seen == [f"content/incidents/{edited.name}"]
+        assert rebuilt.reused > pages * 0.9  # the pages of the build before, the first time too
+        assert bool(opened) == (n == 0)
+    seen.clear()
+    assert build(site, tmp_path / "after", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert seen == []  # a new process's build finds every file validated
+    assert same_tree(out, tmp_path / "after")
+
+
+def test_serve_takes_the_validation_cache_but_keeps_its_pages_record_in_memory(tmp_path: Path) -> None:
+    """serve builds into a new temporary folder each time: a record of its pages on disk could serve no later build."""
+    site = tmp_path / "site"
+    write_corpus(site, 30)
+    cache = ValidationCache(site / CACHE_DIR / FILE, hold=True, manifests=False)
+    assert build(site, tmp_path / "served", now=NOW, cache=cache).ok
+    assert build(site, tmp_path / "served", now=NOW, cache=cache).reused > 0
+    assert (site / CACHE_DIR / FILE).is_file() and not list((site / CACHE_DIR).glob("pages-*"))
+
+
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = ContentFile.read_bytes

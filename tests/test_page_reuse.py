@@ -41,11 +41,19 @@ def cache_of(site: Path) -> ValidationCache:
     return ValidationCache(site / CACHE_DIR / FILE)
 
 
-def caches(site: Path, on_disk: bool) -> Callable[[], ValidationCache]:
-    """The cache each build of a test is given: read from disk, as a new process finds it, or the one object a warm
-    process (serve, build --watch) keeps from build to build."""
-    warm = ValidationCache()
-    return (lambda: cache_of(site)) if on_disk else (lambda: warm)
+def caches(site: Path, kind: str) -> Callable[[], ValidationCache]:
+    """The cache each build of a test is given: ``disk``, read from disk, as a new process finds it; else the one
+    object a warm process keeps from build to build: ``held``, on disk as well (serve, build --watch), or ``memory``
+    only (build --watch --no-cache)."""
+    if kind == "disk":
+        return lambda: cache_of(site)
+    warm = ValidationCache(site / CACHE_DIR / FILE, hold=True) if kind == "held" else ValidationCache()
+    return lambda: warm
+
+
+#: Each test of what a rebuild takes from the last build, with each kind of cache (see :func:`caches`).
+EVERY_CACHE = pytest.mark.parametrize("kind", ["memory", "held", "disk"],
+                                      ids=["warm process", "warm process on disk", "new process"])
 
 
 def record_reuse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -294,15 +302,15 @@ def count_incident_values(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+@EVERY_CACHE
 def test_an_incident_page_is_made_again_only_when_its_item_postmortem_or_obligation_changes(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     config = site / "statusgen.toml"
     config.write_text(config.read_text().replace("effective_from = 2027-01-01\n", ""))  # the policy in force
     prepared = prepare(site, now=NOW)
     assert not isinstance(prepared, list)
     linked = next(i for i in prepared.site.incidents if i.postmortem and i.is_resolved)
-    cache = caches(site, on_disk)
+    cache = caches(site, kind)
     out, full = tmp_path / "out", tmp_path / "full"
 
     def rebuilt(now: datetime) -> list[str]:
@@ -337,9 +345,9 @@ def test_an_incident_page_is_made_again_only_when_its_item_postmortem_or_obligat
     assert "Our postmortem" in text_of(out, f"incidents/{linked.slug}/index.html")
 
 
-@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+@EVERY_CACHE
 def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     made: list[str] = []
     real = statusgen.render.views.incident_view
 
@@ -348,9 +356,9 @@ def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
         return real(model, incident, now)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statusgen.render.views, "incident_view", counting)
-    cache = caches(site, on_disk)
+    cache = caches(site, kind)
     assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
-    assert (site / CACHE_DIR / "views.pickle").is_file() == on_disk
+    assert (site / CACHE_DIR / "views.pickle").is_file() == (kind != "memory")
     everything = len(made)
     made.clear()
     assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
@@ -369,9 +377,9 @@ def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
     assert len(made) == everything  # another configuration: no view is taken from before
 
 
-@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+@EVERY_CACHE
 def test_the_api_encodes_again_only_the_incidents_that_changed(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     import statusgen.render.api
 
     encoded: list[str] = []
@@ -383,7 +391,7 @@ def test_the_api_encodes_again_only_the_incidents_that_changed(
         return real(item)
 
     monkeypatch.setattr(statusgen.render.api, "list_item", counting)
-    cache = caches(site, on_disk)
+    cache = caches(site, kind)
 
     assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
     everything = len(encoded)
@@ -397,9 +405,9 @@ def test_the_api_encodes_again_only_the_incidents_that_changed(
     assert same_tree(tmp_path / "out", tmp_path / "full")
 
 
-@pytest.mark.parametrize("on_disk", [False, True], ids=["warm process", "new process"])
+@EVERY_CACHE
 def test_the_reports_of_periods_whose_incidents_did_not_change_are_taken_from_the_last_build(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     import statusgen.reports
 
     made: list[int] = []  # how many incidents each report made had
@@ -410,7 +418,7 @@ def test_the_reports_of_periods_whose_incidents_did_not_change_are_taken_from_th
         return real(incidents)
 
     monkeypatch.setattr(statusgen.reports, "_timing", counting)
-    cache = caches(site, on_disk)
+    cache = caches(site, kind)
 
     assert build(site, tmp_path / "out", now=NOW, cache=cache()).ok
     months = len(made)  # each month's timing is made once, for its report and its year's

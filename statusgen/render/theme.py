@@ -51,8 +51,8 @@ def _static_files(folder: Path) -> dict[str, bytes]:
 
 
 class _CompiledInMemory(jinja2.BytecodeCache):
-    """Compiled templates kept by this process, for builds without a cache folder (``serve`` rebuilding
-    on every change, tests): like the folder, each is checked against its source's checksum when loaded."""
+    """Compiled templates kept by this process, for builds without a cache folder (``--no-cache``, ``build --watch
+    --no-cache`` rebuilding on every change, tests): like the folder, each is checked against its source's checksum."""
 
     def __init__(self) -> None:
         self._kept: dict[str, bytes] = {}
