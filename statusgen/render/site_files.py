@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
 from importlib.resources import files
-from xml.sax.saxutils import escape
 
 from statusgen.model import Site
 from statusgen.render import Artifact
@@ -20,7 +20,7 @@ def sitemap(site: Site, pages: list[str]) -> list[Artifact]:
 
     def urlset(chunk: list[str]) -> bytes:
         lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-        lines += [f"  <url><loc>{escape(url)}</loc></url>" for url in chunk]
+        lines += [f"  <url><loc>{escape(url, quote=False)}</loc></url>" for url in chunk]
         return ("\n".join([*lines, "</urlset>"]) + "\n").encode("utf-8")
 
     if len(urls) <= SITEMAP_URLS:
@@ -28,7 +28,7 @@ def sitemap(site: Site, pages: list[str]) -> list[Artifact]:
     parts = [urls[n:n + SITEMAP_URLS] for n in range(0, len(urls), SITEMAP_URLS)]
     out = [Artifact(f"sitemap-{n}.xml", urlset(part)) for n, part in enumerate(parts, 1)]
     index = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    index += [f"  <sitemap><loc>{escape(base)}sitemap-{n}.xml</loc></sitemap>" for n in range(1, len(parts) + 1)]
+    index += [f"  <sitemap><loc>{escape(base, quote=False)}sitemap-{n}.xml</loc></sitemap>" for n in range(1, len(parts) + 1)]
     out.append(Artifact("sitemap.xml", ("\n".join([*index, "</sitemapindex>"]) + "\n").encode("utf-8")))
     return out
 
