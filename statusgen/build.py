@@ -48,7 +48,7 @@ class BuildResult:
     seconds: float = 0.0
     output: Path | None = None
     reused: int = 0
-    """Files unchanged since the previous build, taken from it instead of made again (pages and feeds)."""
+    """Files unchanged since the previous build, taken from it instead of made again (pages, feeds, the calendar)."""
 
 
 def build_time(environ: dict[str, str] | None = None, clock: datetime | None = None) -> tuple[datetime, Diagnostic | None]:
@@ -114,7 +114,7 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("postmortems", renderer.postmortems),
         Section("site files", lambda: [
             renderer.not_found(), robots(site), nojekyll(), headers(site), *assets(theme.static),
-            maintenance_calendar(site), banner_script(), *badge_files(site, renderer.statuses)]),
+            maintenance_calendar(site, renderer.keys), banner_script(), *badge_files(site, renderer.statuses)]),
     ]
     if internal:  # the audit's rules are only compiled when asked for
         def internal_report() -> list[Artifact]:
@@ -139,7 +139,7 @@ class Written:
     digests: dict[str, builtins.bytes]
     """By path, the digest of each page with a key that was rendered (not reused): see :func:`page_digest`."""
     reused: int
-    """Files (pages, feeds) taken as they were from the previous output instead of made again."""
+    """Files (pages, feeds, the calendar) taken as they were from the previous output instead of made again."""
     identities: dict[str, Identity]
     """By path, each page's file identity as it was written or kept (see :attr:`Staging.identities`)."""
     listed: Listing | None = None

@@ -148,8 +148,8 @@ def test_a_restored_output_is_reused_page_by_page_on_what_each_page_holds(
     # The output this build wrote is recorded with the digests of the pages it reused too: restored once
     # more and built at the same time, every page is reused.
     restore_as_ci_does(site, out)
-    feeds = len(list(out.rglob("feed.*")))  # the feeds are kept by their entries too
-    assert build(site, out, now=LATER, cache=cache_of(site), parallel=True).reused == again.pages + feeds
+    feeds = len(list(out.rglob("feed.*")))  # the feeds are kept by their entries too, the calendar by its windows
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=True).reused == again.pages + feeds + 1
     assert same_tree(out, tmp_path / "full")
 
 
@@ -474,3 +474,29 @@ def test_a_feed_is_made_again_only_when_its_entries_change(site: Path, tmp_path:
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(out, tmp_path / "full")
     assert "A sentence added later." in (out / "feed.atom").read_text()
+
+
+def test_the_maintenance_calendar_is_made_again_only_when_a_window_changes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import icalendar
+
+    made: list[str] = []
+    real = icalendar.Calendar
+
+    def counting() -> object:
+        made.append("calendar")
+        return real()
+
+    monkeypatch.setattr(icalendar, "Calendar", counting)
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    assert made == ["calendar"]
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
+    assert made == ["calendar"]  # an hour later: the same windows
+    window = sorted((site / "content/incidents").glob("*-maintenance-*.md"))[0]
+    window.write_text(window.read_text().replace("title: ", "title: Moved ", 1))
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
+    assert made == ["calendar", "calendar"]
+    assert "SUMMARY:Moved " in (out / "maintenance.ics").read_text()
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert same_tree(out, tmp_path / "full")

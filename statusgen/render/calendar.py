@@ -12,14 +12,24 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
-
 from statusgen import __version__
 from statusgen.model import MaintenanceState, Site
 from statusgen.render import Artifact
+from statusgen.render.keys import PageKeys
+
+PATH = "maintenance.ics"
 
 
-def maintenance_calendar(site: Site) -> Artifact:
+def maintenance_calendar(site: Site, keys: PageKeys | None = None) -> Artifact:
+    """The calendar of every window. With ``keys``, keyed by the windows (all it is made from besides the
+    configuration and the code, which salt the keys), and not made again when an earlier build made it from the
+    same: then not even its library is imported (about 20 ms of a rebuild that changed no window)."""
+    windows = sorted(site.maintenances, key=lambda m: (m.scheduled_start, m.slug))
+    key = keys.key(PATH, PATH, {"windows": windows}) if keys is not None else None
+    if keys is not None and keys.unchanged(PATH, key):
+        return Artifact(PATH, b"", key=key, reused=True)
+    from icalendar import Calendar, Event
+
     config = site.config
     host = urlsplit(config.base_url).hostname or "statusgen"
     calendar = Calendar()
@@ -30,7 +40,7 @@ def maintenance_calendar(site: Site) -> Artifact:
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     names = site.component_names
-    for window in sorted(site.maintenances, key=lambda m: (m.scheduled_start, m.slug)):
+    for window in windows:
         url = f"{config.base_url}incidents/{window.slug}/"
         stamp = max([u.at for u in window.updates], default=window.scheduled_start)
         event = Event()
@@ -50,4 +60,4 @@ def maintenance_calendar(site: Site) -> Artifact:
         event.add("description", "\n".join(lines))
         event.add("url", url)
         calendar.add_component(event)
-    return Artifact("maintenance.ics", calendar.to_ical())
+    return Artifact(PATH, calendar.to_ical(), key=key)
