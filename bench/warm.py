@@ -1,11 +1,12 @@
-"""The rebuild inside a warm process, as ``statusgen serve`` and ``build --watch`` do it.
+"""The rebuild inside a warm process, as ``statusgen build --watch`` (and ``serve``) do it.
 
-Run as ``python -m bench.warm SITE OUT INCIDENT_FILE``: builds once in a
-:class:`statusgen.serve.BuildProcess` (whose cache is held in memory and saved in the
-site's cache folder, as ``build --watch`` has it), adds a sentence
-to one incident's last update and rebuilds as an hour later, then does so three more
-times; restores the file and prints the seconds of the first rebuild and the median of
-the others.
+Run as ``python -m bench.warm SITE OUT INCIDENT_FILE`` on a site just built into OUT from
+the command line with its cache, at ``SOURCE_DATE_EPOCH``: starts a
+:class:`statusgen.serve.BuildProcess` whose cache is the site's, held in memory (as
+``build --watch`` starts one after its first build), adds a sentence to one incident's
+last update and rebuilds as an hour later, then does so three more times; restores the
+file and prints the seconds of the first rebuild (which reads the cache from disk)
+and the median of the others.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ def main(site: Path, output: Path, name: str) -> tuple[float, float]:
     now, _ = build_time()
     seconds = []
     try:
-        assert builds.build(site_dir=site, output=output, now=now).ok
         for n in range(1 + STEADY_RUNS):
             # Each time one more sentence in its last update, an hour later than the build before.
             incident.write_text(original + "\nA sentence added for the benchmark.\n" * (n + 1))
