@@ -368,8 +368,10 @@ def serve(site_dir: Path, *, host: str, port: int, base_url: str | None,
 
     folder = Path(tempfile.mkdtemp(prefix="statusgen-serve-"))
     output = folder / "site"
-    # What the last build validated is taken from the site's cache; the pages are made anew in the new folder.
-    cache = ValidationCache(site_dir / CACHE_DIR / FILE, hold=True, manifests=False)
+    # What the last build validated is taken from the site's cache (the pages are made anew in the new folder),
+    # unless another base URL makes it another site: a cache holds one, and the next `statusgen build` would
+    # find it replaced by serve's.
+    cache = ValidationCache(site_dir / CACHE_DIR / FILE, hold=True, manifests=False) if base_url is None else ValidationCache()
     rebuilder = Rebuilder(site_dir, output, base_url=base_url, report=_announce_rebuilds(lambda r: report(r, output)),
                           cache=cache)
     try:

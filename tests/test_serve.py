@@ -230,17 +230,20 @@ class Running:
         return self.process.wait(timeout=15)
 
 
-def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(make_site: SiteMaker) -> None:
+@pytest.mark.parametrize("base_url", [None, "http://localhost:9/"], ids=["as built", "another base URL"])
+def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(make_site: SiteMaker, base_url: str | None) -> None:
     site = make_site({FILE: RESOLVED_INCIDENT})
-    running = Running(["serve", "--port", "0"], site)
+    running = Running(["serve", "--port", "0", *(["--base-url", base_url] if base_url else [])], site)
     try:
         match = running.wait_for(r"Serving \S+ at (http://127\.0\.0\.1:\d+/)")
         assert "Elevated API errors" in get(match.group(1) + PAGE)
         assert running.interrupt() == 0
         running.wait_for(r"^Stopped\.")
         assert not any("Traceback" in line or "Warning" in line for line in running.seen)
-        # What it validated is kept for the next build; its pages, in a folder now removed, are not recorded.
-        assert (site / ".statusgen-cache/validated.pickle").is_file() and not list(site.glob(".statusgen-cache/pages-*"))
+        # What it validated is kept for the next build, unless it built another site than that build will;
+        # its pages, in a folder now removed, are not recorded.
+        assert (site / ".statusgen-cache/validated.pickle").is_file() == (base_url is None)
+        assert not list(site.glob(".statusgen-cache/pages-*"))
     finally:
         running.process.kill()
 
