@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from statusgen.cli import main
+from statusgen.cli import run
 
 if __name__ == "__main__":  # not when a worker process re-imports the main module
-    sys.exit(main())
+    run()

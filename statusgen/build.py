@@ -236,7 +236,8 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
 
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
           now: datetime | None = None, internal: bool = False, parallel: bool | None = None,
-          cache: ValidationCache | None = None, progress: Progress | None = None) -> BuildResult:
+          cache: ValidationCache | None = None, progress: Progress | None = None,
+          leave: list[object] | None = None) -> BuildResult:
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
     or ``site_dir/output-internal`` for an internal build).
 
@@ -244,6 +245,8 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     that a worker's copy of it fits: see :data:`statusgen.parallel.WRITE_IN_TWO_BELOW`) divides
     the rendering between two processes; the output is the same byte for byte.
     ``cache`` keeps what validating each file made, so the next build reads only what changed.
+    ``leave``: a list the build puts what it made in (the site, what was derived from it) instead of freeing it,
+    for a process that ends right after and need not free it (see :func:`statusgen.cli.run`).
     """
     started = time.perf_counter()
     output = output if output is not None else site_dir / ("output-internal" if internal else "output")
@@ -256,7 +259,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     lister = Lister(spare) if cache is not None and can_fork() and spare.is_dir() else None
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
-                      cache=cache, progress=progress, started=started, spare=spare, lister=lister)
+                      cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave)
     finally:
         if lister is not None:
             lister.close()
@@ -264,11 +267,13 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
 
 def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
            parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
-           spare: Path, lister: Lister | None) -> BuildResult:
+           spare: Path, lister: Lister | None, leave: list[object] | None) -> BuildResult:
     with collector_kept_off() as site_made:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
         if not isinstance(prepared, Prepared):
             return BuildResult(False, tuple(prepared))
+        if leave is not None:
+            leave.append(prepared)
         site = prepared.site
         if parallel is None:
             parallel = (len(site.incidents) + len(site.maintenances) >= PARALLEL_FROM and can_fork()

@@ -6,6 +6,8 @@ Exit codes: 0 success, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -204,7 +206,7 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_CONTENT
 
 
-def _run_build(args: argparse.Namespace) -> int:
+def _run_build(args: argparse.Namespace, left: list[object] | None = None) -> int:
     from statusgen.build import build
     from statusgen.cache import CACHE_DIR, ValidationCache
     from statusgen.cache import FILE as CACHE_FILE
@@ -222,8 +224,11 @@ def _run_build(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else ValidationCache(site_dir / CACHE_DIR / CACHE_FILE)
     progress = TerminalProgress.for_stream(sys.stderr)
     try:
+        left = left if left is not None and not args.watch else None  # --watch goes on with another cache
         result = build(site_dir, output, base_url=args.base_url, strict=args.strict, internal=args.internal, cache=cache,
-                       progress=progress)
+                       progress=progress, leave=left)
+        if left is not None:
+            left.append(cache)
     except OutputError as exc:
         print(f"statusgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -268,15 +273,31 @@ def _run_serve(args: argparse.Namespace) -> int:
                  report=lambda result, output: report_build(result, output, strict=False))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for the ``statusgen`` command."""
+def run() -> None:
+    """The ``statusgen`` command: :func:`main`, then the end of the process. After a build, the process ends
+    without freeing what the build made (the site, the cache) one object at a time, which took about 0.1 s at
+    10,000 incidents: the system takes the memory back whole. Every file it wrote is closed; what it printed
+    is flushed first."""
+    left: list[object] = []
+    code = main(left=left)
+    if not left:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said there
+            stream.flush()
+    os._exit(code)
+
+
+def main(argv: Sequence[str] | None = None, *, left: list[object] | None = None) -> int:
+    """Entry point for the ``statusgen`` command. ``left``: where a build puts what it made rather than free it,
+    for a process that ends right after (see :func:`run`)."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     if args.command == "build":
-        return _run_build(args)
+        return _run_build(args, left)
     if args.command == "check":
         return _run_check(args)
     if args.command == "lint":

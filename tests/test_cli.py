@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
+import statusgen.cli
 from statusgen import __version__
 from statusgen.cli import main
+from statusgen.cli import run as run_command
 from tests.conftest import RESOLVED_INCIDENT, SiteMaker
 from tests.site_checks import tree_bytes
 
@@ -109,3 +112,30 @@ def test_foreign_output_directory_is_a_usage_error(make_site: SiteMaker, tmp_pat
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"statusgen {__version__}"
+
+
+def test_after_a_build_the_command_ends_without_freeing_what_the_build_made(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from statusgen.build import Prepared
+    from statusgen.cache import ValidationCache
+
+    root = make_site({"content/incidents/2026-03-02-api.md": RESOLVED_INCIDENT})
+    left: list[object] = []
+    assert main(["build", "-s", str(root)], left=left) == 0
+    assert [type(kept) for kept in left] == [Prepared, ValidationCache]  # the site, and the cache that holds its parts
+    assert main(["build", "-s", str(root), "--no-cache"], left=(no_cache := [])) == 0 and len(no_cache) == 2
+
+    ended: list[int] = []
+    # Only where the command ends: a process the build forks ends with os._exit too, and must.
+    monkeypatch.setattr(statusgen.cli, "os", types.SimpleNamespace(_exit=ended.append))
+    monkeypatch.setattr(sys, "argv", ["statusgen", "build", "-s", str(root)])
+    run_command()
+    assert ended == [0] and capsys.readouterr().out.startswith("Built ")
+    (root / "content/incidents/2026-03-02-api.md").write_text(RESOLVED_INCIDENT.replace("sev2", "sev9"))
+    run_command()
+    assert ended == [0, 1]
+    # Any other command ends as usual, through SystemExit.
+    monkeypatch.setattr(sys, "argv", ["statusgen", "list", "-s", str(root)])
+    with pytest.raises(SystemExit):
+        run_command()
+    assert ended == [0, 1]
