@@ -244,15 +244,16 @@ def maintenance_moments(window: Maintenance, now: datetime) -> list[datetime]:
 
 def incident_moments(incident: Incident, now: datetime) -> list[datetime]:
     """When an incident changed what readers see, up to ``now``."""
-    moments = [incident.started, *(u.at for u in incident.updates)]
-    moments += [t for i in incident.intervals for t in (i.start, i.end) if t is not None]
-    return [t for t in moments if t <= now]
+    return [t for t in incident.moments() if t <= now]
 
 
 def last_change(site: Site, now: datetime) -> datetime | None:
     """The latest moment up to ``now`` at which the content changed what the
     page says. None when nothing has."""
-    moments = [t for incident in site.incidents for t in incident_moments(incident, now)]
+    # An incident whose latest moment has passed gives that one; only one that mentions a later time (an update
+    # written ahead) is looked at moment by moment.
+    moments = [incident.latest for incident in site.incidents if incident.latest <= now]
+    moments += [t for incident in site.incidents if incident.latest > now for t in incident_moments(incident, now)]
     moments += [t for window in site.maintenances for t in maintenance_moments(window, now)]
     moments += [p.published for p in site.postmortems if p.published <= now]
     return max(moments, default=None)

@@ -191,6 +191,9 @@ class Incident:
     """Audit suppressions written in the body."""
     touched: tuple[str, ...] = field(init=False, repr=False, compare=False)
     """See :meth:`affected`; made once, since every list of a component's incidents asks each incident."""
+    latest: datetime = field(init=False, repr=False, compare=False)
+    """The latest of :meth:`moments`; made once (and kept with the validated incident), since every build asks
+    each incident when the content last changed what the page says (:func:`statusgen.derive.last_change`)."""
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -199,6 +202,13 @@ class Incident:
         for component, _ in self.components:
             seen.setdefault(component, None)
         object.__setattr__(self, "touched", tuple(seen))
+        object.__setattr__(self, "latest", max(self.moments()))
+
+    def moments(self) -> list[datetime]:
+        """Every moment at which the incident changed what readers see: its start, its updates, and each
+        start and end of a component's impact."""
+        moments = [self.started, *(u.at for u in self.updates)]
+        return moments + [t for i in self.intervals for t in (i.start, i.end) if t is not None]
 
     def line_of(self, field: str) -> int:
         """The line of a front-matter field (1 when the field is absent)."""

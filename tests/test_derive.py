@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from statusgen.derive import component_status_at, history_months, incidents_for_component, maintenance_phase, overview
-from statusgen.model import Impact, MaintenancePhase
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.corpus import NOW as CORPUS_NOW
+from bench.corpus import write_corpus
+from statusgen.build import prepare
+from statusgen.derive import (
+    component_status_at,
+    history_months,
+    incidents_for_component,
+    last_change,
+    maintenance_moments,
+    maintenance_phase,
+    overview,
+)
+from statusgen.model import Impact, MaintenancePhase, Site
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
 from tests.policy_fixtures import incident
 
@@ -148,3 +163,28 @@ def test_a_components_incidents_are_those_that_touched_it_newest_first(make_site
         assert [i.started for i in found] == sorted((i.started for i in found), reverse=True)
     assert len(incidents_for_component(site, "email")) == 7 + 2  # from the start on days 2, 5, ... 20; joined later on 10 and 15
     assert incidents_for_component(site, "no-such-component") == ()
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    prepared = prepare(write_corpus(tmp_path_factory.mktemp("moments") / "site", 60), now=CORPUS_NOW)
+    assert not isinstance(prepared, list)
+    return prepared.site
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_last_change_is_the_latest_moment_the_content_mentions_up_to_the_build_time(
+        corpus_site: Site, data: st.DataObject) -> None:
+    """Each incident's latest moment is made once; an incident that mentions a time after the build's is looked at
+    moment by moment. Builds at, just before and just after the moments of the content see every case."""
+    site = corpus_site
+    said = [t for i in site.incidents for t in
+            (i.started, *(u.at for u in i.updates), *(x for v in i.intervals for x in (v.start, v.end) if x is not None))]
+    windows = [t for m in site.maintenances for t in (m.scheduled_start, m.scheduled_end, *(u.at for u in m.updates))]
+    published = [p.published for p in site.postmortems]
+    now = data.draw(st.sampled_from(sorted(said + windows + published)))
+    now += timedelta(seconds=data.draw(st.sampled_from([-1, 0, 1, 600])))
+    expected = max([t for t in said + published if t <= now]
+                   + [t for m in site.maintenances for t in maintenance_moments(m, now)], default=None)
+    assert last_change(site, now) == expected
