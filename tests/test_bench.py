@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import bench.run
 from bench.run import Run, SizeResult, timed
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak memory is read from /proc")
@@ -59,3 +60,11 @@ def test_the_ratio_to_the_floor_pairs_each_build_with_the_floor_run_beside_it() 
     summary = result.summary()
     assert summary["ratio_to_floor"] == 1.5  # the pairs: 2.0, 1.5, 1.2
     assert summary["ratio_of_medians"] == 1.2  # 12 / 10
+
+
+def test_the_wall_time_ends_when_the_command_does_not_at_the_next_memory_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With samples five seconds apart, a command of a tenth of a second is still timed as one: polling for its
+    end between samples had added up to a whole interval to every figure."""
+    monkeypatch.setattr(bench.run, "SAMPLE_EVERY", 5.0)
+    run = timed([sys.executable, "-c", "import time; time.sleep(0.1)"])
+    assert 0.1 <= run.seconds < 2.5
