@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from typing import cast
 
+from statusgen.cache import Kept as IntactPages
 from statusgen.cache import ValidationCache, page_digest
 from statusgen.check import policy_findings
 from statusgen.collector import collector_kept_off
@@ -254,9 +256,12 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         now, problem = build_time()
         if problem:
             return BuildResult(False, (problem,))
-    # The spare's listing, for the prune, taken by a child while this process loads the site (see Lister).
+    # The spare's listing, for the prune, and the check of a restored output's pages, taken by a child while this
+    # process loads the site (see Lister).
     spare = spare_of(output)
-    lister = Lister(spare) if cache is not None and can_fork() and spare.is_dir() else None
+    lister = None
+    if cache is not None and can_fork() and (spare.is_dir() or output.is_dir()):
+        lister = Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output))
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
                       cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave)
@@ -284,9 +289,11 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1,
                          fragments=fragments, reports=reports)
         manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
-        taken = lister.result() if lister is not None else None  # the spare as it was listed, and its files' identities
+        # The spare as it was listed, its files' identities, and the pages of a restored output found intact.
+        taken = lister.result() if lister is not None else None
         if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
-            reusable = manifest.previous(salt, output, spare, seen=taken[1] if taken is not None else None)
+            reusable = manifest.previous(salt, output, spare, seen=taken[1] if taken is not None else None,
+                                         restored=cast(IntactPages | None, taken[2]) if taken is not None else None)
             staging = Staging(output, spare=reusable.spare, keep=True)
             prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
         else:

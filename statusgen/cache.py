@@ -495,10 +495,24 @@ class PageManifest:
         self._kept = stored[1]  # read once a build: record() takes the spare's record from it
         return self._kept
 
-    def previous(self, salt: str, output: Path, spare: Path, seen: Mapping[str, Identity] | None = None) -> Reusable:
+    def restored(self, output: Path) -> Kept | None:
+        """When ``output`` is a copy of the output this manifest recorded (its marker is another file: a CI runner
+        restored it), each of its pages that still holds the bytes the build wrote, whatever the salt of the build
+        that asks (:meth:`previous` checks it); None when it is not such a copy. Reading and digesting 12,000
+        pages takes about half a second: a forked child does it while the site loads (see
+        :class:`statusgen.write.Lister`)."""
+        current = self._stored().get("current")
+        found = identity(f"{output}/{MARKER}")
+        if current is None or found is None or found == current.marker:
+            return None
+        return current.intact(output, current.salt, copy=True)
+
+    def previous(self, salt: str, output: Path, spare: Path, seen: Mapping[str, Identity] | None = None,
+                 restored: Kept | None = None) -> Reusable:
         """What the build salted ``salt`` may reuse from ``output`` and from its ``spare``
         (pages only from a build salted the same; the spare's folders whatever its salt).
-        ``seen``: the identity of every file in the spare, by path, when it was just listed."""
+        ``seen``: the identity of every file in the spare, by path, when it was just listed; ``restored``: what
+        :meth:`restored` found in ``output``, when it was asked already."""
         stored = self._stored()
         current, before = stored.get("current"), stored.get("spare")
         marker, taken = identity(f"{spare}/{MARKER}"), None
@@ -509,10 +523,15 @@ class PageManifest:
         if current is not None:
             # A page the spare holds with the key the output's has is taken from the spare: the output's is not
             # looked at (half the stat calls of a rebuild where little changed).
-            elsewhere = taken.intact if taken is not None else None
+            elsewhere = taken.intact if taken is not None else {}
             found = identity(f"{output}/{MARKER}")
-            if found is not None:  # another marker: a copy, whose pages are each checked by what they hold
-                keys = current.intact(output, salt, elsewhere, copy=found != current.marker)
+            copy = found is not None and found != current.marker
+            if copy and restored is not None:  # another marker: a copy, its pages already checked by their bytes
+                if salt == current.salt:
+                    keys = {path: kept for path, kept in restored.items()
+                            if (there := elsewhere.get(path)) is None or there[0] != kept[0]}
+            elif found is not None:  # another marker: a copy, whose pages are each checked by what they hold
+                keys = current.intact(output, salt, elsewhere, copy=copy)
         return Reusable(keys, taken)
 
     def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes],

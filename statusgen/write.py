@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -268,22 +268,25 @@ def list_tree(root: str, seen: dict[str, Identity] | None = None) -> Listing:
 
 
 class Lister:
-    """The :func:`list_tree` of a folder and its files' identities, taken by a forked child while this process
-    goes on (a rebuild lists the spare while it loads the site: the spare's 10,000 folders took a sixth of a
-    second of the worker's time before it could write, and a ``stat`` of its 12,000 pages a twentieth of a
-    second before the worker was forked). Only from a process that :func:`statusgen.parallel.can_fork`; the
-    listing holds what the folder held when the child walked it, so nothing else may change the folder before
-    it is used. :meth:`result` is None when the child failed; :meth:`close` ends it either way."""
+    """The :func:`list_tree` of a folder (the spare) and its files' identities, and what ``also`` returns, taken by
+    a forked child while this process goes on (a rebuild lists the spare while it loads the site: the spare's
+    10,000 folders took a sixth of a second of the worker's time before it could write, and a ``stat`` of its
+    12,000 pages a twentieth of a second before the worker was forked; a restored output's pages are checked
+    by their bytes meanwhile too, see :meth:`statusgen.cache.PageManifest.restored`). Only from a process that
+    :func:`statusgen.parallel.can_fork`; what the child found is what the folders held when it looked, so nothing
+    else may change them before it is used. :meth:`result` is None when the child failed; :meth:`close` ends it
+    either way."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | None, also: Callable[[], object] | None = None) -> None:
         read, write = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: only the walk and the pipe, then gone without running anything of the parent's
+        if pid == 0:  # the child: only its work and the pipe, then gone without running anything of the parent's
             code = 1
             try:
                 os.close(read)
                 seen: dict[str, Identity] = {}
-                data = pickle.dumps((list_tree(str(folder), seen), seen), protocol=pickle.HIGHEST_PROTOCOL)
+                listed = list_tree(str(folder), seen) if folder is not None else None
+                data = pickle.dumps((listed, seen, also() if also is not None else None), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as stream:
                     stream.write(data)
                 code = 0
@@ -292,22 +295,22 @@ class Lister:
         os.close(write)
         self._pid: int | None = pid
         self._read = os.fdopen(read, "rb")
-        self._taken: tuple[Listing, dict[str, Identity]] | None = None
+        self._taken: tuple[Listing | None, dict[str, Identity], object] | None = None
 
-    def result(self) -> tuple[Listing, dict[str, Identity]] | None:
-        """The listing and, by path, each file's identity (waiting for them), or None when the child could not
-        take them. Asked for again, the same."""
+    def result(self) -> tuple[Listing | None, dict[str, Identity], object] | None:
+        """The listing (None without a folder), by path each listed file's identity, and what ``also`` returned
+        (waiting for them); None when the child could not take them. Asked for again, the same."""
         if self._taken is not None:
             return self._taken
         if self._pid is None:
             return None
         try:
             data = self._read.read()
-            listed = pickle.loads(data) if data else None
-        except Exception:  # a child cut short: the listing is taken again where it is needed
-            listed = None
+            taken = pickle.loads(data) if data else None
+        except Exception:  # a child cut short: what it was to take is taken again where it is needed
+            taken = None
         self.close()
-        self._taken = listed if isinstance(listed, tuple) else None
+        self._taken = taken if isinstance(taken, tuple) else None
         return self._taken
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from statusgen.cache import CACHE_DIR, FILE, Spare, ValidationCache
 from statusgen.render import Artifact
 from statusgen.write import MARKER, Staging, spare_of
 from tests.test_cache_parallel import same_tree
-from tests.test_page_reuse import record_reuse
+from tests.test_page_reuse import record_reuse, restore_as_ci_does
 
 LATER = NOW + timedelta(hours=1)
 
@@ -115,6 +115,40 @@ def test_the_spare_is_listed_while_the_site_loads_and_again_where_that_failed(
     assert looked_at == [f"{spare}/{MARKER}"] if lister == "listed early" else len(looked_at) > 40
     assert not (out / "added by a deploy step").exists()
     assert not (out / f"incidents/{removed.stem}").exists()
+    assert same_tree(out, full_build(site, tmp_path / "full", LATER))
+
+
+@pytest.mark.parametrize("child", ["checked meanwhile", "check failed"])
+def test_a_restored_output_is_checked_by_a_child_while_the_site_loads(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str) -> None:
+    """A CI runner's restored output: its pages are read and digested by the lister's child, in parallel with
+    loading; where the child fails, by this process, with the same result."""
+    out = tmp_path / "out"
+    cached_build(site, out)
+    restore_as_ci_does(site, out)
+    tampered = out / "postmortems/index.html"
+    tampered.write_bytes(tampered.read_bytes().replace(b"<h1>", b"<H1>", 1))  # the same size, other bytes
+    checked = tmp_path / "checked.txt"  # by which process each page was read, across the fork
+    real_same_bytes, real_restored = statusgen.cache._same_bytes, statusgen.cache.PageManifest.restored
+
+    def same_bytes(path: str, size: int, digest: bytes) -> object:
+        with open(checked, "a") as log:
+            log.write(f"{os.getpid()}\n")
+        return real_same_bytes(path, size, digest)
+
+    def restored(self: statusgen.cache.PageManifest, output: Path) -> object:
+        if child == "check failed":
+            raise OSError("cut short")
+        return real_restored(self, output)
+
+    monkeypatch.setattr(statusgen.cache, "_same_bytes", same_bytes)
+    monkeypatch.setattr(statusgen.cache.PageManifest, "restored", restored)
+    monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)  # as from a new process (see above)
+    taken = record_reuse(monkeypatch)
+    reused = cached_build(site, out, LATER)
+    pids = checked.read_text().split()
+    assert len(pids) > 40 and (os.getpid() not in map(int, pids)) == (child == "checked meanwhile")
+    assert reused == len(taken) > 40 and "postmortems/index.html" not in taken
     assert same_tree(out, full_build(site, tmp_path / "full", LATER))
 
 
