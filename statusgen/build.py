@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import cast
 
-from statusgen.cache import Kept as IntactPages
 from statusgen.cache import ValidationCache, page_digest
 from statusgen.check import policy_findings
 from statusgen.collector import collector_kept_off
@@ -293,7 +291,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         taken = lister.result() if lister is not None else None
         if manifest is not None:  # with a cache, the output before this one is kept and updated into the next
             reusable = manifest.previous(salt, output, spare, seen=taken[1] if taken is not None else None,
-                                         restored=cast(IntactPages | None, taken[2]) if taken is not None else None)
+                                         restored=taken[2] if taken is not None else None)
             staging = Staging(output, spare=reusable.spare, keep=True)
             prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
         else:

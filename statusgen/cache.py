@@ -417,13 +417,15 @@ class _Record:
     pages: dict[str, _Entry]
 
     def intact(self, folder: Path, salt: str, elsewhere: Kept | None = None, *, copy: bool = False,
-               seen: Mapping[str, Identity] | None = None) -> Kept:
+               seen: Mapping[str, Identity] | None = None, restored: Kept | None = None) -> Kept:
         """By path, the key and file identity of each page still in ``folder`` as this build wrote it; none when
         salted otherwise. A page ``elsewhere`` holds intact with the same key is not looked at (nor given).
         ``copy``: ``folder`` is a copy of the output this build wrote (restored by a CI runner's cache, so every
         file has another inode and the marker is another file), and each page is read and digested: intact
         when it still holds the bytes this build wrote. ``seen``: by path, the identity of every file in ``folder``
-        (taken when it was listed: see :class:`statusgen.write.Lister`), instead of a ``stat`` of each."""
+        (taken when it was listed: see :class:`statusgen.write.Lister`), instead of a ``stat`` of each;
+        ``restored``: with ``copy``, the pages already found holding those bytes (see :meth:`PageManifest.restored`),
+        instead of reading each."""
         if salt != self.salt:
             return {}
         root, kept, elsewhere = str(folder), {}, elsewhere or {}
@@ -432,7 +434,7 @@ class _Record:
                 continue
             file = f"{root}/{path}"
             if copy:
-                found = _same_bytes(file, size, digest)
+                found = _same_bytes(file, size, digest) if restored is None else restored.get(path, (b"", None))[1]
             elif (found := seen.get(path) if seen is not None else identity(file)) != (inode, size, modified):
                 found = None
             if found is not None:
@@ -523,15 +525,10 @@ class PageManifest:
         if current is not None:
             # A page the spare holds with the key the output's has is taken from the spare: the output's is not
             # looked at (half the stat calls of a rebuild where little changed).
-            elsewhere = taken.intact if taken is not None else {}
+            elsewhere = taken.intact if taken is not None else None
             found = identity(f"{output}/{MARKER}")
-            copy = found is not None and found != current.marker
-            if copy and restored is not None:  # another marker: a copy, its pages already checked by their bytes
-                if salt == current.salt:
-                    keys = {path: kept for path, kept in restored.items()
-                            if (there := elsewhere.get(path)) is None or there[0] != kept[0]}
-            elif found is not None:  # another marker: a copy, whose pages are each checked by what they hold
-                keys = current.intact(output, salt, elsewhere, copy=copy)
+            if found is not None:  # another marker: a copy, whose pages are each checked by what they hold
+                keys = current.intact(output, salt, elsewhere, copy=found != current.marker, restored=restored)
         return Reusable(keys, taken)
 
     def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes],

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from statusgen.render import Artifact
 
 if TYPE_CHECKING:
-    from statusgen.cache import Spare
+    from statusgen.cache import Kept, Spare
 
 #: A file's inode, size and modification time (ns): what tells that a page is still the file a build wrote.
 Identity = tuple[int, int, int]
@@ -277,7 +277,7 @@ class Lister:
     else may change them before it is used. :meth:`result` is None when the child failed; :meth:`close` ends it
     either way."""
 
-    def __init__(self, folder: Path | None, also: Callable[[], object] | None = None) -> None:
+    def __init__(self, folder: Path | None, also: Callable[[], Kept | None] | None = None) -> None:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: only its work and the pipe, then gone without running anything of the parent's
@@ -295,9 +295,9 @@ class Lister:
         os.close(write)
         self._pid: int | None = pid
         self._read = os.fdopen(read, "rb")
-        self._taken: tuple[Listing | None, dict[str, Identity], object] | None = None
+        self._taken: tuple[Listing | None, dict[str, Identity], Kept | None] | None = None
 
-    def result(self) -> tuple[Listing | None, dict[str, Identity], object] | None:
+    def result(self) -> tuple[Listing | None, dict[str, Identity], Kept | None] | None:
         """The listing (None without a folder), by path each listed file's identity, and what ``also`` returned
         (waiting for them); None when the child could not take them. Asked for again, the same."""
         if self._taken is not None:
