@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import statusgen.render.api
 from statusgen.build import build
-from statusgen.render.api import json_bytes, json_bytes_streamed
+from statusgen.render.api import json_bytes, json_bytes_streamed, list_item
 from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at
 from tests.fixtures_subscribers import MAINTENANCE, OPEN_MAJOR, OPEN_MINOR, POSTMORTEM
 from tests.statuspage_schema import SCHEMAS
@@ -194,6 +195,21 @@ def test_streamed_json_is_the_same_file(document: dict[str, object], lists: dict
     the file must be what encoding the whole document at once writes, whatever the keys, values and nesting."""
     document = {key: value for key, value in document.items() if key not in lists}
     assert json_bytes_streamed(document, {key: iter(items) for key, items in lists.items()}) == json_bytes({**document, **lists})
+
+
+@given(st.lists(st.tuples(JSON_VALUES, st.booleans()), max_size=9), st.integers(1, 4))
+def test_streamed_items_encoded_together_or_kept_encoded_are_the_same_file(items: list[tuple[object, bool]], batch: int) -> None:
+    """Plain items are encoded a batch at a time, between items the API kept encoded from the last build:
+    whatever the batch size and wherever the kept items fall, the file is the one encoded whole."""
+    values = [value for value, _ in items]
+    given_as = [list_item(value) if kept else value for value, kept in items]
+    real = statusgen.render.api.BATCH
+    statusgen.render.api.BATCH = batch  # (not monkeypatch: hypothesis runs every example in one test call)
+    try:
+        streamed = json_bytes_streamed({"as_of": 1}, {"items": iter(given_as)})
+    finally:
+        statusgen.render.api.BATCH = real
+    assert streamed == json_bytes({"as_of": 1, "items": values})
 
 
 def test_every_time_in_every_file_is_utc_to_the_second_whatever_the_zone_and_the_precision_written(make_site: SiteMaker) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,12 +92,45 @@ def list_item(item: object) -> bytes:
     return _inert(orjson.dumps(item, option=_JSON_OPTIONS)).replace(b"\n", b"\n    ")
 
 
+#: Plain items of a streamed list encoded together, in one call to the encoder: 10,000 calls for the rows of a
+#: large site's postmortems.json cost more than encoding the rows.
+BATCH = 256
+
+
+def _list_items(items: list[Any]) -> bytes:
+    """What :func:`list_item` writes for each of ``items``, joined as :func:`json_bytes_streamed` joins them.
+
+    orjson writes a list as ``[``, each item indented one level on lines of its own (none holds a raw newline),
+    separated by ``,``, then ``]``: without the brackets and the first indent, and one level deeper, those are
+    the items as they are joined."""
+    return _inert(orjson.dumps(items, option=_JSON_OPTIONS))[4:-2].replace(b"\n", b"\n  ")
+
+
+def _pieces(items: Iterable[Any]) -> Iterator[bytes]:
+    """The items of a streamed list, encoded: ``bytes`` as they are (see :func:`list_item`), the others
+    :data:`BATCH` at a time (see :func:`_list_items`)."""
+    batch: list[Any] = []
+    for item in items:
+        if not isinstance(item, bytes):
+            batch.append(item)
+            if len(batch) < BATCH:
+                continue
+            item = b""
+        if batch:
+            yield _list_items(batch)
+            batch = []
+        if item:
+            yield item
+    if batch:
+        yield _list_items(batch)
+
+
 def json_bytes_streamed(document: dict[str, Any], lists: dict[str, Iterable[Any]]) -> bytes:
     """What :func:`json_bytes` writes for ``document`` with ``lists`` among its keys,
-    made one list item at a time: every incident of a long history as Python objects
+    made a few list items at a time: every incident of a long history as Python objects
     at once would take four times the memory of the file they become.
 
-    Each item is encoded alone and indented to its depth (two levels: a list that
+    Items are encoded apart from the document and indented to their depth (two levels: a list that
     is a member of the top-level object); JSON strings cannot hold a raw newline,
     so every newline in an item's text is one of its line breaks. An item that is
     ``bytes`` is taken as :func:`list_item` wrote it.
@@ -111,9 +144,9 @@ def json_bytes_streamed(document: dict[str, Any], lists: dict[str, Iterable[Any]
             continue
         out += b"  " + _inert(orjson.dumps(key)) + b": ["
         empty = True
-        for item in lists[key]:
+        for piece in _pieces(lists[key]):
             out += b"\n    " if empty else b",\n    "
-            out += item if isinstance(item, bytes) else list_item(item)
+            out += piece
             empty = False
         out += b"]" if empty else b"\n  ]"
     out += b"\n}\n" if len(out) > 1 else b"}\n"
