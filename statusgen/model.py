@@ -6,11 +6,13 @@ validator reported why it could not be built.
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 from statusgen.markers import Marker
 
@@ -141,6 +143,72 @@ class Update:
     """The file line on which ``markdown`` starts, to locate a phrase in it."""
 
 
+class EncodedUpdates(Sequence[Update]):
+    """An item's updates as a pickle, unpickled the first time they are asked for: what a pickled incident or
+    maintenance window holds instead of its updates (see :meth:`Incident.__getstate__`).
+
+    A rebuild of a large site takes every unchanged item from the cache, and four updates of about 80 words are
+    most of what an incident is made of, yet only the items whose pages are rendered again (or that a feed or the
+    API shows in full) are ever read update by update. Equal to the tuple of its updates, and hashed like it."""
+
+    __slots__ = ("_data", "_items")
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+        self._items: tuple[Update, ...] | None = None
+
+    @classmethod
+    def of(cls, updates: Sequence[Update]) -> EncodedUpdates:
+        """``updates`` as they are pickled: encoded now, unless they are still encoded."""
+        if isinstance(updates, EncodedUpdates) and updates._data is not None:
+            return updates
+        return cls(pickle.dumps(tuple(updates), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return EncodedUpdates, (EncodedUpdates.of(self)._data,)
+
+    @property
+    def items(self) -> tuple[Update, ...]:
+        """The updates, unpickled once (their pickle is then let go: held twice, a large site's would weigh)."""
+        if self._items is None:
+            assert self._data is not None
+            self._items, self._data = pickle.loads(self._data), None
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> Update: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Update, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Update | tuple[Update, ...]:
+        return self.items[index]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Update]:
+        return iter(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedUpdates):
+            other = other.items
+        return self.items == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.items)
+
+    def __repr__(self) -> str:
+        return repr(self.items) if self._items is not None else f"EncodedUpdates({len(self._data or b'')} bytes)"
+
+
+def _encoded_state(item: Incident | Maintenance) -> dict[str, Any]:
+    """What pickling ``item`` keeps of it: its fields, its updates encoded (see :class:`EncodedUpdates`)."""
+    state = dict(item.__dict__)
+    state["updates"] = EncodedUpdates.of(item.updates)
+    return state
+
+
 @dataclass(frozen=True)
 class ImpactInterval:
     """A component had ``impact`` from ``start`` until ``end`` (None: still)."""
@@ -176,7 +244,8 @@ class Incident:
     started: datetime
     resolved: datetime | None
     components: tuple[tuple[str, Impact], ...]
-    updates: tuple[Update, ...]
+    updates: Sequence[Update]
+    """Oldest first: a tuple, or as pickled, :class:`EncodedUpdates`."""
     intervals: tuple[ImpactInterval, ...]
     postmortem: str | None
     summary: str
@@ -194,6 +263,9 @@ class Incident:
     latest: datetime = field(init=False, repr=False, compare=False)
     """The latest of :meth:`moments`; made once (and kept with the validated incident), since every build asks
     each incident when the content last changed what the page says (:func:`statusgen.derive.last_change`)."""
+    said: tuple[datetime, datetime] | None = field(init=False, repr=False, compare=False)
+    """When the first and the last update went out (None: no update yet): what every build asks of every
+    incident (the feeds, the reports), kept so that the updates themselves stay encoded (see :class:`EncodedUpdates`)."""
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -203,6 +275,10 @@ class Incident:
             seen.setdefault(component, None)
         object.__setattr__(self, "touched", tuple(seen))
         object.__setattr__(self, "latest", max(self.moments()))
+        object.__setattr__(self, "said", (self.updates[0].at, self.updates[-1].at) if self.updates else None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _encoded_state(self)
 
     def moments(self) -> list[datetime]:
         """Every moment at which the incident changed what readers see: its start, its updates, and each
@@ -233,7 +309,7 @@ class Incident:
 
     def first_update_delay(self) -> timedelta | None:
         """How long after ``started`` the first public update went out (None: no update yet)."""
-        return self.updates[0].at - self.started if self.updates else None
+        return self.said[0] - self.started if self.said is not None else None
 
 
 @dataclass(frozen=True)
@@ -247,11 +323,15 @@ class Maintenance:
     scheduled_start: datetime
     scheduled_end: datetime
     components: tuple[str, ...]
-    updates: tuple[Update, ...]
+    updates: Sequence[Update]
+    """Oldest first: a tuple, or as pickled, :class:`EncodedUpdates`."""
     summary: str
     lead_html: str
     markers: tuple[Marker, ...] = ()
     """Audit suppressions written in the body."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _encoded_state(self)
 
     def latest_update(self) -> Update | None:
         return self.updates[-1] if self.updates else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,8 @@ from statusgen.derive import (
     maintenance_phase,
     overview,
 )
-from statusgen.model import Impact, MaintenancePhase, Site
+from statusgen.model import EncodedUpdates, Impact, Incident, MaintenancePhase, Site
+from statusgen.render.feeds import _said_last
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
 from tests.policy_fixtures import incident
 
@@ -188,3 +190,31 @@ def test_the_last_change_is_the_latest_moment_the_content_mentions_up_to_the_bui
     expected = max([t for t in said + published if t <= now]
                    + [t for m in site.maintenances for t in maintenance_moments(m, now)], default=None)
     assert last_change(site, now) == expected
+
+
+def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpus_site: Site) -> None:
+    """What the cache keeps of an incident or window holds its updates as one pickle, read when first asked for
+    and not before, even when the item is pickled again (the cache saving a chunk); the copy is equal to the item,
+    hashes like it, and says when its first and last update went out without reading them."""
+    items = [*corpus_site.incidents, *corpus_site.maintenances]
+    for item in items:
+        copy = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        assert isinstance(copy.updates, EncodedUpdates)
+        again = pickle.dumps(copy, protocol=pickle.HIGHEST_PROTOCOL)
+        if isinstance(item, Incident):
+            assert copy.said == ((item.updates[0].at, item.updates[-1].at) if item.updates else None)
+            assert copy.first_update_delay() == item.first_update_delay()
+        assert copy.updates._items is None  # nothing above read them
+        assert copy == item and hash(copy) == hash(item)
+        assert copy.updates == tuple(item.updates) and list(reversed(copy.updates)) == list(reversed(item.updates))
+        assert copy.updates[-1:] == tuple(item.updates)[-1:] and len(copy.updates) == len(item.updates)
+        assert pickle.loads(again) == item
+
+
+def test_when_an_incident_last_said_something_is_its_last_update_up_to_the_build_time(corpus_site: Site) -> None:
+    """The feeds order incidents by their last update up to the build time: the one kept with the incident, or,
+    when that one is still to come, the latest of the others."""
+    for item in corpus_site.incidents:
+        for update in item.updates:
+            for now in (update.at - timedelta(seconds=1), update.at, update.at + timedelta(seconds=1)):
+                assert _said_last(item, now) == max((u.at for u in item.updates if u.at <= now), default=None)

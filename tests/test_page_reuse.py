@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,11 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import statusgen.build
+import statusgen.render.api
 import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
-from statusgen.model import Incident, Site
+from statusgen.model import EncodedUpdates, Incident, Site
 from statusgen.obligations import ObligationState, obligation_moment, obligations
 from statusgen.render.keys import PageKeys
 from statusgen.render.pages import _OPEN_OBLIGATIONS as OPEN
@@ -66,6 +69,20 @@ def record_reuse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Staging, "_reuse", recording)
     return taken
+
+
+def record_written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the files a build writes anew (rendered, not reused)."""
+    written: list[str] = []
+    real = Staging._write
+
+    def recording(self: Staging, artifact: Any, target: str) -> int:
+        if not artifact.reused:
+            written.append(artifact.path)
+        return real(self, artifact, target)
+
+    monkeypatch.setattr(Staging, "_write", recording)
+    return written
 
 
 def test_a_rebuild_an_hour_later_reuses_unchanged_pages_and_writes_what_a_full_build_writes(
@@ -498,5 +515,55 @@ def test_the_maintenance_calendar_is_made_again_only_when_a_window_changes(
     assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
     assert made == ["calendar", "calendar"]
     assert "SUMMARY:Moved " in (out / "maintenance.ics").read_text()
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert same_tree(out, tmp_path / "full")
+
+
+def test_a_new_process_reads_update_by_update_only_the_incidents_it_shows_in_full(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incident taken from the cache keeps its updates encoded (:class:`EncodedUpdates`): preparing the site
+    reads none of them, and the rebuild only those of the incidents whose pages it renders again and of those that
+    the feeds and Statuspage's incident list show in full, so most of a long history is never unpickled."""
+    site = write_corpus(tmp_path / "site", 240)
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+
+    decoded: list[EncodedUpdates] = []
+    real = EncodedUpdates.items.fget
+    assert real is not None
+
+    def items(self: EncodedUpdates) -> Any:
+        if self._items is None:
+            decoded.append(self)
+        return real(self)
+
+    monkeypatch.setattr(EncodedUpdates, "items", property(items))
+    prepared = prepare(site, now=LATER, cache=cache_of(site))
+    assert not isinstance(prepared, list)
+    encoded = [i for i in prepared.site.incidents if isinstance(i.updates, EncodedUpdates)]
+    assert len(encoded) == len(prepared.site.incidents) - 1  # all but the edited one, validated again
+    assert decoded == []
+
+    made: list[Any] = []
+    real_prepare = statusgen.build.prepare
+
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        made.append(real_prepare(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(statusgen.build, "prepare", keeping)
+    rendered = record_written(monkeypatch)
+    assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
+    incidents = made[0].site.incidents
+    by_updates = {id(i.updates): i.slug for i in incidents}
+    windows = {id(m.updates) for m in made[0].site.maintenances}  # (a few, all shown by the calendar)
+    read = {by_updates[id(updates)] for updates in decoded if id(updates) not in windows}
+    in_feeds = {slug for feed in out.rglob("feed.atom") for slug in re.findall(r"incidents/([^/]+)/", feed.read_text())}
+    shown = ({path.split("/")[1] for path in rendered if path.startswith("incidents/")} | in_feeds
+             | {i.slug for i in incidents[:statusgen.render.api.LIST_LIMIT]} | {i.slug for i in incidents if not i.is_resolved})
+    assert read <= shown
+    assert len(read) < len(incidents) / 2
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(out, tmp_path / "full")
