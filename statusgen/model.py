@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from statusgen.markers import Marker
 
 if TYPE_CHECKING:
     from statusgen.config import SiteConfig
+
+T = TypeVar("T")
 
 
 class Severity(Enum):
@@ -143,55 +145,57 @@ class Update:
     """The file line on which ``markdown`` starts, to locate a phrase in it."""
 
 
-class EncodedUpdates(Sequence[Update]):
-    """An item's updates as a pickle, unpickled the first time they are asked for: what a pickled incident or
-    maintenance window holds instead of its updates (see :meth:`Incident.__getstate__`).
+class Encoded(Sequence[T]):
+    """A tuple kept as its pickle, unpickled the first time it is asked for: what a pickled incident or maintenance
+    window holds instead of its updates (see :meth:`Incident.__getstate__`), and a pickled item view instead of
+    its components (:class:`statusgen.render.views.ItemView`).
 
     A rebuild of a large site takes every unchanged item from the cache, and four updates of about 80 words are
-    most of what an incident is made of, yet only the items whose pages are rendered again (or that a feed or the
-    API shows in full) are ever read update by update. Equal to the tuple of its updates, and hashed like it."""
+    most of what an incident is made of, as its components are of its view, yet only the items whose pages are
+    rendered again (or that a feed or the API shows in full) are ever read update by update. Equal to the tuple
+    it holds, and hashed like it."""
 
     __slots__ = ("_data", "_items")
 
     def __init__(self, data: bytes) -> None:
         self._data: bytes | None = data
-        self._items: tuple[Update, ...] | None = None
+        self._items: tuple[T, ...] | None = None
 
     @classmethod
-    def of(cls, updates: Sequence[Update]) -> EncodedUpdates:
-        """``updates`` as they are pickled: encoded now, unless they are still encoded."""
-        if isinstance(updates, EncodedUpdates) and updates._data is not None:
-            return updates
-        return cls(pickle.dumps(tuple(updates), protocol=pickle.HIGHEST_PROTOCOL))
+    def of(cls, values: Sequence[T]) -> Encoded[T]:
+        """``values`` as they are pickled: encoded now, unless they are still encoded."""
+        if isinstance(values, Encoded) and values._data is not None:
+            return values
+        return cls(pickle.dumps(tuple(values), protocol=pickle.HIGHEST_PROTOCOL))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return EncodedUpdates, (EncodedUpdates.of(self)._data,)
+        return Encoded, (Encoded.of(self)._data,)
 
     @property
-    def items(self) -> tuple[Update, ...]:
-        """The updates, unpickled once (their pickle is then let go: held twice, a large site's would weigh)."""
+    def items(self) -> tuple[T, ...]:
+        """The values, unpickled once (their pickle is then let go: held twice, a large site's would weigh)."""
         if self._items is None:
             assert self._data is not None
             self._items, self._data = pickle.loads(self._data), None
         return self._items
 
     @overload
-    def __getitem__(self, index: int) -> Update: ...
+    def __getitem__(self, index: int) -> T: ...
 
     @overload
-    def __getitem__(self, index: slice) -> tuple[Update, ...]: ...
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
 
-    def __getitem__(self, index: int | slice) -> Update | tuple[Update, ...]:
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
         return self.items[index]
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def __iter__(self) -> Iterator[Update]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, EncodedUpdates):
+        if isinstance(other, Encoded):
             other = other.items
         return self.items == other if isinstance(other, tuple) else NotImplemented
 
@@ -199,13 +203,13 @@ class EncodedUpdates(Sequence[Update]):
         return hash(self.items)
 
     def __repr__(self) -> str:
-        return repr(self.items) if self._items is not None else f"EncodedUpdates({len(self._data or b'')} bytes)"
+        return repr(self.items) if self._items is not None else f"Encoded({len(self._data or b'')} bytes)"
 
 
 def _encoded_state(item: Incident | Maintenance) -> dict[str, Any]:
-    """What pickling ``item`` keeps of it: its fields, its updates encoded (see :class:`EncodedUpdates`)."""
+    """What pickling ``item`` keeps of it: its fields, its updates encoded (see :class:`Encoded`)."""
     state = dict(item.__dict__)
-    state["updates"] = EncodedUpdates.of(item.updates)
+    state["updates"] = Encoded.of(item.updates)
     return state
 
 
@@ -245,7 +249,7 @@ class Incident:
     resolved: datetime | None
     components: tuple[tuple[str, Impact], ...]
     updates: Sequence[Update]
-    """Oldest first: a tuple, or as pickled, :class:`EncodedUpdates`."""
+    """Oldest first: a tuple, or as pickled, :class:`Encoded`."""
     intervals: tuple[ImpactInterval, ...]
     postmortem: str | None
     summary: str
@@ -265,7 +269,7 @@ class Incident:
     each incident when the content last changed what the page says (:func:`statusgen.derive.last_change`)."""
     said: tuple[datetime, datetime] | None = field(init=False, repr=False, compare=False)
     """When the first and the last update went out (None: no update yet): what every build asks of every
-    incident (the feeds, the reports), kept so that the updates themselves stay encoded (see :class:`EncodedUpdates`)."""
+    incident (the feeds, the reports), kept so that the updates themselves stay encoded (see :class:`Encoded`)."""
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -324,7 +328,7 @@ class Maintenance:
     scheduled_end: datetime
     components: tuple[str, ...]
     updates: Sequence[Update]
-    """Oldest first: a tuple, or as pickled, :class:`EncodedUpdates`."""
+    """Oldest first: a tuple, or as pickled, :class:`Encoded`."""
     summary: str
     lead_html: str
     markers: tuple[Marker, ...] = ()

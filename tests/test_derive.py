@@ -21,7 +21,7 @@ from statusgen.derive import (
     maintenance_phase,
     overview,
 )
-from statusgen.model import EncodedUpdates, Impact, Incident, MaintenancePhase, Site
+from statusgen.model import Encoded, Impact, Incident, MaintenancePhase, Site
 from statusgen.render.feeds import _said_last
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
 from tests.policy_fixtures import incident
@@ -199,7 +199,7 @@ def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpu
     items = [*corpus_site.incidents, *corpus_site.maintenances]
     for item in items:
         copy = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
-        assert isinstance(copy.updates, EncodedUpdates)
+        assert isinstance(copy.updates, Encoded)
         again = pickle.dumps(copy, protocol=pickle.HIGHEST_PROTOCOL)
         if isinstance(item, Incident):
             assert copy.said == ((item.updates[0].at, item.updates[-1].at) if item.updates else None)

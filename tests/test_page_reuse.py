@@ -22,7 +22,7 @@ import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
-from statusgen.model import EncodedUpdates, Incident, Site
+from statusgen.model import Encoded, Incident, Site
 from statusgen.obligations import ObligationState, obligation_moment, obligations
 from statusgen.render.keys import PageKeys
 from statusgen.render.pages import _OPEN_OBLIGATIONS as OPEN
@@ -519,31 +519,34 @@ def test_the_maintenance_calendar_is_made_again_only_when_a_window_changes(
     assert same_tree(out, tmp_path / "full")
 
 
-def test_a_new_process_reads_update_by_update_only_the_incidents_it_shows_in_full(
+def test_a_new_process_reads_in_full_only_the_items_it_shows_in_full(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An incident taken from the cache keeps its updates encoded (:class:`EncodedUpdates`): preparing the site
-    reads none of them, and the rebuild only those of the incidents whose pages it renders again and of those that
-    the feeds and Statuspage's incident list show in full, so most of a long history is never unpickled."""
+    """An incident taken from the cache keeps its updates encoded, and a kept view its components
+    (:class:`Encoded`): preparing the site reads none of them, and the rebuild only the updates of the incidents
+    whose pages it renders again and of those that the feeds and Statuspage's incident list show in full, and the
+    components of the views that the pages it renders show, so most of a long history is never unpickled."""
     site = write_corpus(tmp_path / "site", 240)
     out = tmp_path / "out"
     assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
     edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
     edited.write_text(edited.read_text() + "\nA sentence added later.\n")
 
-    decoded: list[EncodedUpdates] = []
-    real = EncodedUpdates.items.fget
+    decoded: list[Encoded] = []
+    real = Encoded.items.fget
     assert real is not None
 
-    def items(self: EncodedUpdates) -> Any:
+    def items(self: Encoded) -> Any:
         if self._items is None:
             decoded.append(self)
         return real(self)
 
-    monkeypatch.setattr(EncodedUpdates, "items", property(items))
+    monkeypatch.setattr(Encoded, "items", property(items))
     prepared = prepare(site, now=LATER, cache=cache_of(site))
     assert not isinstance(prepared, list)
-    encoded = [i for i in prepared.site.incidents if isinstance(i.updates, EncodedUpdates)]
+    encoded = [i for i in prepared.site.incidents if isinstance(i.updates, Encoded)]
     assert len(encoded) == len(prepared.site.incidents) - 1  # all but the edited one, validated again
+    views = prepared.renderer.views
+    assert len([v for v in views.values() if isinstance(v.components, Encoded)]) > len(views) / 2  # those kept
     assert decoded == []
 
     made: list[Any] = []
@@ -559,11 +562,18 @@ def test_a_new_process_reads_update_by_update_only_the_incidents_it_shows_in_ful
     incidents = made[0].site.incidents
     by_updates = {id(i.updates): i.slug for i in incidents}
     windows = {id(m.updates) for m in made[0].site.maintenances}  # (a few, all shown by the calendar)
-    read = {by_updates[id(updates)] for updates in decoded if id(updates) not in windows}
+    of_views = {id(v.components): v.slug for v in made[0].renderer.views.values()}
+    read = {by_updates[id(updates)] for updates in decoded if id(updates) in by_updates}
+    assert all(id(e) in by_updates or id(e) in windows or id(e) in of_views for e in decoded)
     in_feeds = {slug for feed in out.rglob("feed.atom") for slug in re.findall(r"incidents/([^/]+)/", feed.read_text())}
     shown = ({path.split("/")[1] for path in rendered if path.startswith("incidents/")} | in_feeds
              | {i.slug for i in incidents[:statusgen.render.api.LIST_LIMIT]} | {i.slug for i in incidents if not i.is_resolved})
     assert read <= shown
     assert len(read) < len(incidents) / 2
+    read_views = {of_views[id(components)] for components in decoded if id(components) in of_views}
+    linked = {slug for path in rendered if path.endswith(".html")
+              for slug in re.findall(r'href="[./]*incidents/([^/"]+)/"', (out / path).read_text())}
+    assert read_views <= linked | {path.split("/")[1] for path in rendered if path.startswith("incidents/")}
+    assert read_views  # (at this size the live pages list most incidents: their bound is that they are linked)
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(out, tmp_path / "full")

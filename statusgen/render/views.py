@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from statusgen.derive import incident_duration, maintenance_phase
 from statusgen.durations import format_duration
 from statusgen.model import (
+    Encoded,
     Impact,
     Incident,
     IncidentState,
@@ -55,7 +57,14 @@ class ItemView:
     duration: str
     ongoing_text: str
     summary: str
-    components: tuple[ComponentImpactView, ...]
+    components: Sequence[ComponentImpactView]
+    """A tuple, or as pickled (a view kept for the next build), :class:`statusgen.model.Encoded`: only the pages
+    rendered again read the components of a view taken from the cache."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["components"] = Encoded.of(self.components)
+        return state
 
 
 def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
