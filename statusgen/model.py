@@ -207,9 +207,12 @@ class Encoded(Sequence[T]):
 
 
 def _encoded_state(item: Incident | Maintenance) -> dict[str, Any]:
-    """What pickling ``item`` keeps of it: its fields, its updates encoded (see :class:`Encoded`)."""
+    """What pickling ``item`` keeps of it: its fields, its updates (and an incident's field lines, which only
+    diagnostics read) encoded (see :class:`Encoded`)."""
     state = dict(item.__dict__)
     state["updates"] = Encoded.of(item.updates)
+    if isinstance(item, Incident) and item.field_lines:
+        state["field_lines"] = Encoded.of(item.field_lines)
     return state
 
 
@@ -258,7 +261,7 @@ class Incident:
     """Line and column of the ``postmortem:`` value, for cross-file diagnostics."""
     waiver: str | None = None
     """``postmortem_waived``: why no postmortem will be published, shown to readers."""
-    field_lines: tuple[tuple[str, int], ...] = ()
+    field_lines: Sequence[tuple[str, int]] = ()
     """Each front-matter field's line, for diagnostics about the incident as a whole."""
     markers: tuple[Marker, ...] = ()
     """Audit suppressions written in the body."""

@@ -202,6 +202,7 @@ def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpu
         assert isinstance(copy.updates, Encoded)
         again = pickle.dumps(copy, protocol=pickle.HIGHEST_PROTOCOL)
         if isinstance(item, Incident):
+            assert isinstance(copy.field_lines, Encoded) and copy.line_of("severity") == item.line_of("severity") > 1
             assert copy.said == ((item.updates[0].at, item.updates[-1].at) if item.updates else None)
             assert copy.first_update_delay() == item.first_update_delay()
         assert copy.updates._items is None  # nothing above read them
