@@ -14,7 +14,7 @@ The overview's bars and the reports use this one computation.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -87,6 +87,8 @@ class Uptime:
             windows = [(_us(m.scheduled_start), min(_us(m.scheduled_end), now_us)) for m in site.maintenances
                        if cid in m.components and m.state is not MaintenanceState.CANCELLED and m.scheduled_start < now]
             self._maintenance[cid] = _merge([w for w in windows if w[1] > w[0]])
+        self._maintenance_starts = {cid: [start for start, _ in spans] for cid, spans in self._maintenance.items()}
+        self._maintenance_ends = {cid: [end for _, end in spans] for cid, spans in self._maintenance.items()}
 
     @staticmethod
     def _worst_segments(spans: list[tuple[int, int, int]], weights: dict[Impact, float]) -> _Segments:
@@ -137,16 +139,32 @@ class Uptime:
         lo_us, hi_us = _us(start), min(_us(end), self._now)
         if hi_us <= lo_us:
             return None
-        # Only the windows that meet the period: each segment in it is checked against them.
-        maintenance = [(s, e) for s, e in self._maintenance[cid] if s < hi_us and e > lo_us]
+        # Only the windows that meet the period (they are disjoint and in order): each segment in it is checked
+        # against them.
+        windows = self._maintenance[cid]
+        first = bisect_right(self._maintenance_ends[cid], lo_us)
+        maintenance = windows[first:bisect_left(self._maintenance_starts[cid], hi_us, lo=first)]
         counted = (hi_us - lo_us) - _overlap(maintenance, lo_us, hi_us)
         if counted <= 0:
             return None
         segments = self._segments[cid]
+        starts, ends, weights = segments.starts, segments.ends, segments.weights
         down = 0.0
+        window, windows_left = 0, len(maintenance)
         for n in self._segments_in(cid, lo_us, hi_us):
-            lo, hi = max(segments.starts[n], lo_us), min(segments.ends[n], hi_us)
-            down += segments.weights[n] * _seconds((hi - lo) - _overlap(maintenance, lo, hi))
+            lo = starts[n] if starts[n] > lo_us else lo_us
+            hi = ends[n] if ends[n] < hi_us else hi_us
+            length = hi - lo
+            # The windows this segment meets, in one pass: segments and windows are each disjoint and in order, so
+            # a window that ends before this segment starts meets no later one either.
+            while window < windows_left and maintenance[window][1] <= lo:
+                window += 1
+            meeting = window
+            while meeting < windows_left and maintenance[meeting][0] < hi:
+                window_start, window_end = maintenance[meeting]
+                length -= (window_end if window_end < hi else hi) - (window_start if window_start > lo else lo)
+                meeting += 1
+            down += weights[n] * _seconds(length)
         return max(0.0, 1.0 - down / _seconds(counted))
 
     def worst_in(self, cid: str, start: datetime, end: datetime) -> Impact:

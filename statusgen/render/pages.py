@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -221,12 +222,18 @@ class PageRenderer:
         if component.id in self._bars:
             return self._bars[component.id]
         days, bounds, recent = self._bar_days
-        touching = [i for i in recent if component.id in i.affected()]
+        # Each day's incidents, in the site's order: those that started before it ended and lasted until it began.
+        per_day: list[list[ItemView]] = [[] for _ in days]
+        starts, ends = [start for start, _ in bounds], [end for _, end in bounds]
+        for incident in recent:
+            if component.id in incident.affected():
+                view = self.views[incident.slug]
+                for n in range(bisect_right(ends, incident.started), bisect_right(starts, incident.resolved or self.now)):
+                    per_day[n].append(view)
         cells = []
-        for day, (start, end) in zip(days, bounds, strict=True):
+        for day, (start, end), items in zip(days, bounds, per_day, strict=True):
             ratio = self.uptime.ratio(component.id, start, end)
-            items = tuple(self.views[i.slug] for i in touching if i.started < end and (i.resolved or self.now) >= start)
-            cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), items))
+            cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), tuple(items)))
         bar = self._bars[component.id] = UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
         return bar
 
