@@ -102,8 +102,10 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         # The API and feeds take the most memory at once: first, before the pages both processes
         # touch have been copied, and so that what they freed is given back before the worker grows.
         Section("feeds", lambda: feeds(site, now, renderer.keys), pinned=True),
-        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments),
-                                postmortems_api(site, now, renderer.obligations)], pinned=True),
+        Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments)],
+                pinned=True),
+        # Kept from no build to the next: made by whichever process is free.
+        Section("postmortems api", lambda: [postmortems_api(site, now, renderer.obligations)]),
         *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares))
           for n in range(shares)),
         Section("components", renderer.components),
