@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import pickle
@@ -142,9 +143,10 @@ class Chunks:
         chunks: list[dict[bytes, object]] = []
         current: dict[bytes, object] = {}
         seen: set[bytes] = set()
-        for name, key in [*order, *((key.hex(), key) for key in used)]:
+        # Then any key of used that order left out (looked for once order is done, so only those are named).
+        for name, key in itertools.chain(order, ((key.hex(), key) for key in used if key not in seen)):
             if key in seen or key not in used:
-                continue  # (every key of used comes again at the end, for any order left out: each goes in once)
+                continue
             seen.add(key)
             current[key] = used[key]
             if ends_chunk(name) or len(current) >= CHUNK_MAX:

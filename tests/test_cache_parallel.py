@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import statusgen.build
 import statusgen.cache
@@ -470,3 +472,34 @@ def test_a_build_whose_worker_would_copy_too_much_writes_in_one_process(
     monkeypatch.setattr(statusgen.build, "write_site", recording)
     assert build(corpus, tmp_path / "out", now=NOW).ok
     assert chosen == [in_two]
+
+
+@given(st.lists(st.tuples(st.sampled_from([f"item-{n}" for n in range(400)]), st.integers(0, 60)), max_size=300),
+       st.sets(st.integers(0, 80), max_size=80))
+def test_kept_chunks_hold_each_used_entry_once_in_the_given_order_then_the_rest(
+        order: list[tuple[str, int]], used_keys: set[int]) -> None:
+    """What a build keeps (Chunks.keeping): exactly the entries it used, each once, in the order given (its first
+    mention), then those the order left out; a chunk ends after an entry whose name ends chunks or at its size
+    limit; kept again from the same, nothing differs."""
+    def key(n: int) -> bytes:
+        return n.to_bytes(2, "big")
+
+    used = {key(n): f"value {n}" for n in used_keys}
+    named = [(name, key(n)) for name, n in order]
+    expected: list[bytes] = []
+    for _, k in named:
+        if k in used and k not in expected:
+            expected.append(k)
+    expected += [k for k in used if k not in expected]
+    names = {}
+    for name, k in named:
+        names.setdefault(k, name)
+    made, _ = statusgen.cache.Chunks(folder=None).keeping(named, used)
+    chunks = [entries for _, (_, entries) in sorted(made.stored.items())]
+    assert [k for entries in chunks for k in entries] == expected
+    assert all(entries[k] == used[k] for entries in chunks for k in entries)
+    for entries in chunks[:-1]:  # each but the last ends where a name says so, or full
+        last = list(entries)[-1]
+        assert len(entries) == statusgen.cache.CHUNK_MAX or statusgen.cache.ends_chunk(names.get(last, last.hex()))
+    again, changed = made.keeping(named, used)
+    assert not changed and again.stored.keys() == made.stored.keys()
