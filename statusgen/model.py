@@ -233,6 +233,28 @@ class ImpactInterval:
         return max(end - self.start, timedelta(0))
 
 
+#: The impacts that count as an outage for the postmortem policy.
+OUTAGE = (Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE)
+
+
+def outages(intervals: Sequence[ImpactInterval], until: datetime) -> timedelta:
+    """How long some component was in partial or major outage in ``intervals`` (overlaps counted once), those
+    still open lasting ``until``."""
+    spans = sorted((i.start, i.end or until) for i in intervals if i.impact in OUTAGE)
+    total = timedelta(0)
+    current: tuple[datetime, datetime] | None = None
+    for start, end in spans:
+        if current is None or start > current[1]:
+            if current is not None:
+                total += current[1] - current[0]
+            current = (start, end)
+        else:
+            current = (current[0], max(current[1], end))
+    if current is not None:
+        total += current[1] - current[0]
+    return max(total, timedelta(0))
+
+
 @dataclass(frozen=True)
 class Incident:
     """An unplanned disruption and its timeline.
@@ -274,6 +296,10 @@ class Incident:
     """When the first and the last update went out (None: no update yet): what every build asks of every
     incident (the feeds, the reports), kept so that the updates themselves stay encoded (see :class:`Encoded`)."""
 
+    outage: timedelta | None = field(init=False, repr=False, compare=False)
+    """Once resolved, how long some component was in partial or major outage (see :func:`outages`; None while
+    not resolved, when it depends on the time): every build's postmortem obligations ask every incident."""
+
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
         for interval in self.intervals:
@@ -283,6 +309,7 @@ class Incident:
         object.__setattr__(self, "touched", tuple(seen))
         object.__setattr__(self, "latest", max(self.moments()))
         object.__setattr__(self, "said", (self.updates[0].at, self.updates[-1].at) if self.updates else None)
+        object.__setattr__(self, "outage", outages(self.intervals, self.resolved) if self.resolved is not None else None)
 
     def __getstate__(self) -> dict[str, Any]:
         return _encoded_state(self)

@@ -26,9 +26,7 @@ from enum import Enum
 from statistics import median
 
 from statusgen.durations import format_duration
-from statusgen.model import Impact, Incident, Postmortem, Site
-
-OUTAGE = (Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE)
+from statusgen.model import Incident, Postmortem, Site, outages
 
 
 class ObligationState(Enum):
@@ -90,20 +88,9 @@ class Obligation:
 
 
 def outage_time(incident: Incident, until: datetime) -> timedelta:
-    """How long any component was in partial or major outage (overlaps counted once)."""
-    spans = sorted((i.start, i.end or until) for i in incident.intervals if i.impact in OUTAGE)
-    total = timedelta(0)
-    current: tuple[datetime, datetime] | None = None
-    for start, end in spans:
-        if current is None or start > current[1]:
-            if current is not None:
-                total += current[1] - current[0]
-            current = (start, end)
-        else:
-            current = (current[0], max(current[1], end))
-    if current is not None:
-        total += current[1] - current[0]
-    return max(total, timedelta(0))
+    """How long any component was in partial or major outage (overlaps counted once), open impacts lasting
+    ``until``; kept with a resolved incident (:attr:`Incident.outage`)."""
+    return incident.outage if incident.outage is not None else outages(incident.intervals, until)
 
 
 def obligation(site: Site, incident: Incident, now: datetime) -> Obligation:

@@ -21,7 +21,7 @@ from statusgen.derive import (
     maintenance_phase,
     overview,
 )
-from statusgen.model import Encoded, Impact, Incident, MaintenancePhase, Site
+from statusgen.model import Encoded, Impact, Incident, MaintenancePhase, Site, outages
 from statusgen.render.feeds import _said_last
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
 from tests.policy_fixtures import incident
@@ -205,6 +205,7 @@ def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpu
             assert isinstance(copy.field_lines, Encoded) and copy.line_of("severity") == item.line_of("severity") > 1
             assert copy.said == ((item.updates[0].at, item.updates[-1].at) if item.updates else None)
             assert copy.first_update_delay() == item.first_update_delay()
+            assert copy.outage == (outages(item.intervals, item.resolved) if item.resolved is not None else None)
         assert copy.updates._items is None  # nothing above read them
         assert copy == item and hash(copy) == hash(item)
         assert copy.updates == tuple(item.updates) and list(reversed(copy.updates)) == list(reversed(item.updates))
