@@ -230,7 +230,8 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     if theme is None:
         return diagnostics
     renderer = PageRenderer(loaded.site, theme.env, now, fingerprints=loaded.fingerprints,
-                            known_views=cache.derived("views") if cache is not None else None)
+                            known_views=cache.derived("views") if cache is not None else None,
+                            known_uptime=cache.derived("uptime") if cache is not None else None)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
     return Prepared(loaded.site, theme, renderer, diagnostics)
@@ -313,7 +314,8 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             raise
         # Still inside: the collector would walk the whole site for what these read and make.
         if cache is not None:
-            for kind, kept in (("views", prepared.renderer.kept_views), ("api", fragments), ("reports", reports)):
+            for kind, kept in (("views", prepared.renderer.kept_views), ("uptime", prepared.renderer.kept_uptime),
+                               ("api", fragments), ("reports", reports)):
                 if kept is not None:  # exactly what this build made: what it no longer makes is dropped
                     cache.keep(kind, kept.order, kept.made)
         if manifest is not None:

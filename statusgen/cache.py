@@ -51,7 +51,7 @@ FILE = "validated.pickle"
 
 #: What a build derives from the items and keeps between builds besides the validation results, each in
 #: ``<kind>.pickle`` and a folder ``<kind>/`` of chunks beside it: by the digest of what each was made from.
-DERIVED = ("views", "api", "reports")
+DERIVED = ("views", "api", "reports", "uptime")
 
 #: A content file's inode, size, and modification and change times (ns).
 Stat = tuple[int, int, int, int]

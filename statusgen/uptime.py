@@ -14,12 +14,16 @@ The overview's bars and the reports use this one computation.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from statusgen.model import Impact, MaintenanceState, Site
+from statusgen.model import Impact, Incident, MaintenanceState, Site
+from statusgen.render import Kept
 
 _BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
 
@@ -68,58 +72,126 @@ class _Segments:
     impacts: list[Impact]
 
 
-class Uptime:
-    """Per-component impact segments, computed once, queried for any period."""
+#: An impact interval as the sweep takes it: start and end (see :func:`_us`) and the impact's rank.
+_Span = tuple[int, int, int]
 
-    def __init__(self, site: Site, now: datetime) -> None:
+
+def _spans_of(incident: Incident, now_us: int, into: dict[str, list[_Span]], only: str | None = None) -> None:
+    """Add ``incident``'s impact intervals, up to now, to the spans of their components in ``into`` (of ``only``)."""
+    for interval in incident.intervals:
+        if only is not None and interval.component != only:
+            continue
+        end = min(_us(interval.end), now_us) if interval.end is not None else now_us
+        start = _us(interval.start)
+        if end > start:
+            into[interval.component].append((start, end, interval.impact.rank))
+
+
+def _worst_segments(spans: list[_Span], weights: dict[Impact, float]) -> _Segments:
+    """Split overlapping intervals (start, end, impact rank) into disjoint segments, each with the worst
+    impact covering it: one sweep over the start and end events in time order."""
+    # Counted by rank, so the worst impact covering a moment is the highest rank with a count.
+    events = sorted([(start, rank, 1) for start, _, rank in spans] + [(end, rank, -1) for _, end, rank in spans])
+    active = [0] * len(_BY_RANK)
+    out = _Segments([], [], [], [])
+    count, n = len(events), 0
+    while n < count:
+        left = events[n][0]
+        while n < count and events[n][0] == left:
+            active[events[n][1]] += events[n][2]
+            n += 1
+        if n == count:
+            break
+        right, rank = events[n][0], len(active) - 1
+        while rank >= 0 and not active[rank]:
+            rank -= 1
+        if rank < 0:
+            continue
+        impact = _BY_RANK[rank]
+        if out.ends and out.ends[-1] == left and out.impacts[-1] is impact:
+            out.ends[-1] = right
+        else:
+            out.starts.append(left)
+            out.ends.append(right)
+            out.weights.append(weights.get(impact, 0.0))
+            out.impacts.append(impact)
+    return out
+
+
+
+def _with_spans(base: _Segments, spans: list[_Span], weights: dict[Impact, float]) -> _Segments:
+    """What :func:`_worst_segments` makes of ``base``'s spans and ``spans`` together: the segments of ``base``
+    that end before the first of ``spans`` begins stay as they are, the others are swept again with them."""
+    if not spans:
+        return base
+    cut = bisect_right(base.ends, min(start for start, _, _ in spans))
+    tail = _worst_segments(spans + [(base.starts[n], base.ends[n], base.impacts[n].rank)
+                                    for n in range(cut, len(base.starts))], weights)
+    out = _Segments(base.starts[:cut], base.ends[:cut], base.weights[:cut], base.impacts[:cut])
+    first = 0
+    if out.ends and tail.starts and out.ends[-1] == tail.starts[0] and out.impacts[-1] is tail.impacts[0]:
+        out.ends[-1] = tail.ends[0]  # one segment, as a single sweep makes it
+        first = 1
+    out.starts.extend(tail.starts[first:])
+    out.ends.extend(tail.ends[first:])
+    out.weights.extend(tail.weights[first:])
+    out.impacts.extend(tail.impacts[first:])
+    return out
+
+
+def _settled(incident: Incident, now: datetime) -> bool:
+    """Whether ``now`` can no longer change what ``incident`` brings to uptime: resolved, with every interval
+    over by ``now`` (what :func:`statusgen.render.views.view_moment` calls a moment of None)."""
+    return incident.resolved is not None and all(i.end is not None and i.end <= now for i in incident.intervals)
+
+
+class Uptime:
+    """Per-component impact segments, computed once, queried for any period.
+
+    A component's segments are made in two parts: those of its *settled* incidents (resolved, every impact over
+    by now), which the build's time cannot change, and with them the intervals of the others, up to now. With
+    ``kept`` (and the incidents' ``fingerprints``), the first part is taken from an earlier build that made it from
+    the same incidents, by a digest of their fingerprints: only the few incidents still open are swept again."""
+
+    def __init__(self, site: Site, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
+                 kept: Kept | None = None) -> None:
         self._now = now_us = _us(now)
         weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
-        intervals: dict[str, list[tuple[int, int, int]]] = {c.id: [] for c in site.config.components}
+        components = [c.id for c in site.config.components]
+        settled: dict[str, list[Incident]] = {cid: [] for cid in components}
+        open_spans: dict[str, list[_Span]] = {cid: [] for cid in components}
+        digests = {cid: hashlib.blake2b(b"uptime\0" + cid.encode(), digest_size=20) for cid in components}
+        known = kept is not None and fingerprints is not None
         for incident in site.incidents:
-            for interval in incident.intervals:
-                end = min(_us(interval.end), now_us) if interval.end is not None else now_us
-                start = _us(interval.start)
-                if end > start:
-                    intervals[interval.component].append((start, end, interval.impact.rank))
-        self._segments = {cid: self._worst_segments(spans, weights) for cid, spans in intervals.items()}
+            if _settled(incident, now):
+                fingerprint = fingerprints.get(incident.path) if fingerprints is not None else None
+                known = known and fingerprint is not None
+                for cid in incident.affected():
+                    settled[cid].append(incident)
+                    if known:
+                        digests[cid].update(fingerprint)  # type: ignore[arg-type]
+            else:
+                _spans_of(incident, now_us, open_spans)
+
+        def make(cid: str) -> _Segments:
+            spans: dict[str, list[_Span]] = {cid: []}
+            for incident in settled[cid]:
+                _spans_of(incident, now_us, spans, only=cid)
+            return _worst_segments(spans[cid], weights)
+
+        self._segments: dict[str, _Segments] = {}
+        for cid in components:
+            base = (kept.take(cid, digests[cid].digest(), functools.partial(make, cid), _Segments)
+                    if known and kept is not None else make(cid))
+            assert isinstance(base, _Segments)
+            self._segments[cid] = _with_spans(base, open_spans[cid], weights)
         self._maintenance: dict[str, list[tuple[int, int]]] = {}
-        for cid in intervals:
+        for cid in components:
             windows = [(_us(m.scheduled_start), min(_us(m.scheduled_end), now_us)) for m in site.maintenances
                        if cid in m.components and m.state is not MaintenanceState.CANCELLED and m.scheduled_start < now]
             self._maintenance[cid] = _merge([w for w in windows if w[1] > w[0]])
         self._maintenance_starts = {cid: [start for start, _ in spans] for cid, spans in self._maintenance.items()}
         self._maintenance_ends = {cid: [end for _, end in spans] for cid, spans in self._maintenance.items()}
-
-    @staticmethod
-    def _worst_segments(spans: list[tuple[int, int, int]], weights: dict[Impact, float]) -> _Segments:
-        """Split overlapping intervals (start, end, impact rank) into disjoint segments, each with the worst
-        impact covering it: one sweep over the start and end events in time order."""
-        # Counted by rank, so the worst impact covering a moment is the highest rank with a count.
-        events = sorted([(start, rank, 1) for start, _, rank in spans] + [(end, rank, -1) for _, end, rank in spans])
-        active = [0] * len(_BY_RANK)
-        out = _Segments([], [], [], [])
-        count, n = len(events), 0
-        while n < count:
-            left = events[n][0]
-            while n < count and events[n][0] == left:
-                active[events[n][1]] += events[n][2]
-                n += 1
-            if n == count:
-                break
-            right, rank = events[n][0], len(active) - 1
-            while rank >= 0 and not active[rank]:
-                rank -= 1
-            if rank < 0:
-                continue
-            impact = _BY_RANK[rank]
-            if out.ends and out.ends[-1] == left and out.impacts[-1] is impact:
-                out.ends[-1] = right
-            else:
-                out.starts.append(left)
-                out.ends.append(right)
-                out.weights.append(weights.get(impact, 0.0))
-                out.impacts.append(impact)
-        return out
 
     def _segments_in(self, cid: str, start: int, end: int) -> range:
         """The indexes of the segments of ``cid`` that overlap [start, end) (none when it is empty)."""

@@ -7,11 +7,12 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from statusgen.model import Impact, ImpactInterval, Incident, IncidentState, Maintenance, MaintenanceState, Severity, Site
-from statusgen.uptime import Uptime, day_bounds, percent
+from statusgen.render import Kept
+from statusgen.uptime import Uptime, _with_spans, _worst_segments, day_bounds, percent
 from tests.conftest import NOW, SiteMaker, load
 from tests.policy_fixtures import POLICY_CONFIG, incident
 
@@ -184,3 +185,35 @@ def test_any_history_gives_what_counting_each_minute_gives(make_site: SiteMaker,
         ratio, worst_seen = _by_minute(site, cid, now, start, end)
         assert uptime.ratio(cid, start, end) == (pytest.approx(ratio) if ratio is not None else None)
         assert uptime.worst_in(cid, start, end) is worst_seen
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spans=SPANS, windows=WINDOWS, earlier=st.integers(0, 420), later=st.integers(0, 420))
+def test_segments_kept_from_an_earlier_build_are_those_made_again(make_site: SiteMaker, spans: list[tuple[str, Impact, int, int | None]],
+                                                                  windows: list[tuple[int, int, bool]], earlier: int, later: int) -> None:
+    """A component's segments are its settled incidents' (kept by their fingerprints) with the others' swept in: built
+    after an earlier build kept them, at any later time, they are those a build without anything kept makes."""
+    site = _history(site_in(make_site, "UTC"), spans, windows)
+    fingerprints = {incident.path: incident.path.encode() for incident in site.incidents}
+    first, now = Kept(), T0 + max(earlier, later) * MINUTE
+    Uptime(site, T0 + min(earlier, later) * MINUTE, fingerprints=fingerprints, kept=first)
+    second = Kept(first.made)
+    uptime = Uptime(site, now, fingerprints=fingerprints, kept=second)
+    assert uptime._segments == Uptime(site, now)._segments
+    for cid in ("api", "web"):  # a component none of whose incidents settled since: its part was taken, not made again
+        settled_then, settled_now = ({i.slug for i in site.incidents if cid in i.affected() and i.resolved is not None
+                                      and i.resolved <= T0 + minutes * MINUTE} for minutes in (min(earlier, later), max(earlier, later)))
+        if settled_then == settled_now:
+            taken = [name for name, _ in second.order if name == cid]
+            assert taken and second.made[dict(second.order)[cid]] is first.made[dict(first.order)[cid]]
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 20), st.sampled_from(RANKED), st.booleans()), max_size=14))
+@example([(0, 10, Impact.MAJOR_OUTAGE, False), (10, 5, Impact.MAJOR_OUTAGE, True)])  # an open one going on from where one ended
+def test_segments_swept_in_two_parts_are_those_swept_at_once(spans: list[tuple[int, int, Impact, bool]]) -> None:
+    """Sweeping some intervals into the segments made of the others (the open incidents into the settled ones) gives
+    the segments one sweep of all of them gives, joined where they meet with the same impact."""
+    weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: 0.3}
+    base = [(start, start + length, impact.rank) for start, length, impact, later in spans if not later]
+    added = [(start, start + length, impact.rank) for start, length, impact, later in spans if later]
+    assert _with_spans(_worst_segments(base, weights), added, weights) == _worst_segments(base + added, weights)

@@ -97,9 +97,9 @@ class PageRenderer:
     """Holds what every page shares; each method returns artifacts."""
 
     def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 known_views: Known | None = None) -> None:
+                 known_views: Known | None = None, known_uptime: Known | None = None) -> None:
         """``fingerprints``: by source path, see :func:`statusgen.content.fingerprints` (with a cache);
-        ``known_views``: see :func:`views_for_site`."""
+        ``known_views``: see :func:`views_for_site`; ``known_uptime``: see :class:`Uptime`."""
         self.site = site
         self.env = env
         self.now = now
@@ -117,7 +117,9 @@ class PageRenderer:
         """By slug, every item's view."""
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
-        self.uptime = Uptime(site, now)
+        self.kept_uptime = Kept(known_uptime)
+        """By a digest of the settled incidents of each component, its uptime segments, for the next build."""
+        self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime)
         self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
