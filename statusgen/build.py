@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -177,12 +178,20 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     return Written(paths, pages, size, keys, digests, reused, dict(staging.identities))
 
 
+def _run(saves: list[Callable[[], None]]) -> None:
+    """Run what the cache saves later (see :meth:`ValidationCache.saved_later`), once."""
+    while saves:
+        saves.pop(0)()
+
+
 def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None,
-               listed: Listing | None = None) -> Written:
+               listed: Listing | None = None, saves: list[Callable[[], None]] | None = None) -> Written:
     """Write every section, in two processes when ``parallel``: this process writes the pinned sections
     while a forked worker starts on the others, and then each takes the next one not yet taken, so both
     finish at about the same time whether most pages are rendered (a cold build) or reused (a rebuild).
-    ``listed``: the spare's listing when it was taken already; else the worker takes it first."""
+    ``listed``: the spare's listing when it was taken already; else the worker takes it first.
+    ``saves``: what the cache saves later, which a forked worker takes first (and this process then forgets);
+    without one, left for the caller."""
     if not parallel:
         return write_sections(parts, staging, progress)
     counted: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
@@ -194,15 +203,21 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
             yield shared[n]
 
     def worker() -> Written:
-        # First what the spare holds, for the prune: this process does not wait for it at the end.
+        # First what the spare holds, for the prune: this process does not wait for it at the end; and what the
+        # cache saves (the site's validation, the views and uptime it derived), which this process would wait for.
         taken = staging.listing() if staging.spare is not None and listed is None else None
+        _run(saves or [])
         return dataclasses.replace(write_sections(take(), staging, count_into=counted), listed=taken)
 
-    mine, theirs = in_two(worker, lambda: write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging,
-                                                         progress, others=counted))
-    return Written(mine.paths + theirs.paths, mine.pages + theirs.pages, mine.bytes + theirs.bytes,
-                   mine.keys | theirs.keys, mine.digests | theirs.digests, mine.reused + theirs.reused,
-                   mine.identities | theirs.identities, theirs.listed)
+    def mine() -> Written:
+        if saves is not None:
+            saves.clear()  # the worker, forked by now, saves them
+        return write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging, progress, others=counted)
+
+    mine_written, theirs = in_two(worker, mine)
+    return Written(mine_written.paths + theirs.paths, mine_written.pages + theirs.pages, mine_written.bytes + theirs.bytes,
+                   mine_written.keys | theirs.keys, mine_written.digests | theirs.digests, mine_written.reused + theirs.reused,
+                   mine_written.identities | theirs.identities, theirs.listed)
 
 
 @dataclass(frozen=True)
@@ -274,10 +289,18 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
 def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
            parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
            spare: Path, lister: Lister | None, leave: list[object] | None) -> BuildResult:
-    with collector_kept_off() as site_made:  # see statusgen.collector
+    # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
+    # there is one, while this process writes its pages; else by this process once the pages are written.
+    later: contextlib.AbstractContextManager[list[Callable[[], None]]] = (
+        cache.saved_later() if cache is not None and cache.path is not None and not cache.hold else contextlib.nullcontext([]))
+    with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
         if not isinstance(prepared, Prepared):
+            _run(saves)
             return BuildResult(False, tuple(prepared))
+        if cache is not None:  # exactly what this build made: what it no longer makes is dropped
+            for kind, kept in (("views", prepared.renderer.kept_views), ("uptime", prepared.renderer.kept_uptime)):
+                cache.keep(kind, kept.order, kept.made)
         if leave is not None:
             leave.append(prepared)
         site = prepared.site
@@ -302,7 +325,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         listed = taken[0] if taken is not None and staging.spare is not None else None
         site_made()
         try:
-            written = write_site(parts, staging, parallel=parallel, progress=progress, listed=listed)
+            written = write_site(parts, staging, parallel=parallel, progress=progress, listed=listed, saves=saves)
             maps = sitemap(site, written.pages)
             size = written.bytes + sum(staging.write(artifact) for artifact in maps)
             paths = [*written.paths, *(artifact.path for artifact in maps)]
@@ -314,10 +337,10 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             raise
         # Still inside: the collector would walk the whole site for what these read and make.
         if cache is not None:
-            for kind, kept in (("views", prepared.renderer.kept_views), ("uptime", prepared.renderer.kept_uptime),
-                               ("api", fragments), ("reports", reports)):
-                if kept is not None:  # exactly what this build made: what it no longer makes is dropped
-                    cache.keep(kind, kept.order, kept.made)
+            for kind, made in (("api", fragments), ("reports", reports)):
+                if made is not None:
+                    cache.keep(kind, made.order, made.made)
+        _run(saves)  # all of it when no worker took it
         if manifest is not None:
             manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
     files = len(written.paths) + len(maps) + 1  # the marker file too

@@ -9,6 +9,7 @@ import os
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -18,6 +19,7 @@ import statusgen.build
 import statusgen.cache
 import statusgen.content
 import statusgen.parallel
+import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
@@ -503,3 +505,35 @@ def test_kept_chunks_hold_each_used_entry_once_in_the_given_order_then_the_rest(
         assert len(entries) == statusgen.cache.CHUNK_MAX or statusgen.cache.ends_chunk(names.get(last, last.hex()))
     again, changed = made.keeping(named, used)
     assert not changed and again.stored.keys() == made.stored.keys()
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["two processes", "one process"])
+def test_what_the_cache_keeps_is_saved_by_the_worker_while_this_process_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    """The site's validation and the item views and uptime kept for the next build are saved by the forked worker
+    first, while this process writes its pages, instead of by this process before and after writing; without a
+    worker, by this process. Either way the next build, in a new process, validates nothing and makes no view."""
+    site = write_corpus(tmp_path / "site", 60)
+    monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
+    saved = tmp_path / "saved.txt"  # which process saved each part, across the fork
+    real_save = ValidationCache._save_index
+
+    def recording(self: ValidationCache, path: Path, chunks: statusgen.cache.Chunks, stats: Any = None) -> None:
+        with open(saved, "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()} {path.name}\n")
+        real_save(self, path, chunks, stats)
+
+    monkeypatch.setattr(ValidationCache, "_save_index", recording)
+    cache_file = site / CACHE_DIR / FILE
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file), parallel=parallel).ok
+    by = {name: int(pid) for pid, name in (line.split() for line in saved.read_text().splitlines())}
+    assert by.keys() == {FILE, "views.pickle", "uptime.pickle", "api.pickle", "reports.pickle"}
+    assert all((by[name] != os.getpid()) == parallel for name in (FILE, "views.pickle", "uptime.pickle"))
+    assert by["api.pickle"] == by["reports.pickle"] == os.getpid()  # made while this process writes
+
+    reads, views = count_reads(monkeypatch), []
+    real_view = statusgen.render.views.incident_view
+    monkeypatch.setattr(statusgen.render.views, "incident_view", lambda *args: views.append(args) or real_view(*args))
+    assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file), parallel=parallel).ok
+    assert reads == [] and views == []
+    assert same_tree(tmp_path / "out", tmp_path / "again")
