@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import feedparser
 import pytest
 from lxml import etree
 
+import statusgen.render.feeds as feeds_module
 from statusgen.build import build
-from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at
+from statusgen.render.formatting import Formatter
+from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at, load
 from tests.fixtures_subscribers import MAINTENANCE, OPEN_MAJOR, POSTMORTEM
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -172,3 +175,21 @@ def test_an_incident_is_placed_by_the_last_update_it_has_made_by_the_build_time(
     assert _said_last(incident, times[-1]) == times[-1]
     assert _said_last(incident, times[-1] - timedelta(seconds=1)) == times[-2]  # the last one still to come
     assert _said_last(incident, times[0] - timedelta(seconds=1)) is None
+
+
+def test_the_postmortem_feed_makes_only_the_entries_it_holds_the_newest_by_time_then_address(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of a long archive, only the entries the feed holds are made; when published at the same time, they are the
+    ones the feed's own order (time, then address) puts first, whatever the site's order of their slugs."""
+    loaded = load(make_site(site_files(("content/postmortems/api-errors.md", POSTMORTEM)))).site
+    assert loaded is not None
+    site, base = loaded, loaded.postmortems[0]
+    archive = tuple(dataclasses.replace(base, slug=slug, published=base.published - timedelta(days=days))
+                    for slug, days in (("a", 0), ("a-b", 0), ("a-c", 0), ("b", 1), ("c", 2)))
+    site = dataclasses.replace(site, config=dataclasses.replace(site.config, feed_entries=2), postmortems=archive)
+    made: list[str] = []
+    real = feeds_module.postmortem_item
+    monkeypatch.setattr(feeds_module, "postmortem_item", lambda s, p: made.append(p.slug) or real(s, p))
+    spec = next(spec for spec in feeds_module.feed_specs(site, NOW, Formatter(site.config.zone)) if spec.path == "postmortems/")
+    everything = sorted((real(site, p) for p in archive), key=lambda i: (i.published, i.id), reverse=True)
+    assert spec.items == everything[:2] and len(made) == 2

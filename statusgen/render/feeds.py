@@ -107,8 +107,12 @@ def maintenance_items(site: Site, window: Maintenance, now: datetime, fmt: Forma
     return items
 
 
+def _postmortem_url(site: Site, postmortem: Postmortem) -> str:
+    return f"{site.config.base_url}postmortems/{postmortem.slug}/"
+
+
 def postmortem_item(site: Site, postmortem: Postmortem) -> FeedItem:
-    url = f"{site.config.base_url}postmortems/{postmortem.slug}/"
+    url = _postmortem_url(site, postmortem)
     html = Markup("<p><strong>{}</strong></p>").format(postmortem.summary) + Markup(postmortem.html)
     return FeedItem(url, f"Postmortem: {postmortem.title}", url, str(html), postmortem.published)
 
@@ -206,8 +210,10 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
                               newest({i.slug for i in incidents_for_component(site, component.id)},
                                      [m.slug for m in maintenances_for_component(site, component.id)])))
     specs.append(FeedSpec("postmortems/", f"{config.title}: postmortems", f"Postmortems published by {config.title}",
-                          # Newest first, as the feed orders them (by time, then address): only the newest it holds.
-                          [postmortem_item(site, p) for p in site.postmortems if p.published <= now][:config.feed_entries]))
+                          # Only the newest it holds are made, chosen as the feed orders them (by time, then address).
+                          [postmortem_item(site, p) for p in sorted(
+                              (p for p in site.postmortems if p.published <= now),
+                              key=lambda p: (p.published, _postmortem_url(site, p)), reverse=True)[:config.feed_entries]]))
     return specs
 
 
