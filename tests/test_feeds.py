@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+import subprocess
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -11,6 +13,8 @@ import pytest
 from lxml import etree
 
 import statusgen.render.feeds as feeds_module
+from bench.corpus import NOW as CORPUS_NOW
+from bench.corpus import write_corpus
 from statusgen.build import build
 from statusgen.render.formatting import Formatter
 from tests.conftest import CONFIG, NOW, RESOLVED_INCIDENT, SiteMaker, build_at, load
@@ -193,3 +197,23 @@ def test_the_postmortem_feed_makes_only_the_entries_it_holds_the_newest_by_time_
     spec = next(spec for spec in feeds_module.feed_specs(site, NOW, Formatter(site.config.zone)) if spec.path == "postmortems/")
     everything = sorted((real(site, p) for p in archive), key=lambda i: (i.published, i.id), reverse=True)
     assert spec.items == everything[:2] and len(made) == 2
+
+
+def test_the_feed_library_is_loaded_only_when_a_feed_is_made_again(tmp_path: Path) -> None:
+    """A rebuild whose feeds hold what they held (a scheduled rebuild that moves the time on) reuses every feed file
+    and never imports feedgen, lxml and dateutil; one with a new update in a feed does."""
+    site = write_corpus(tmp_path / "site", 30)
+    script = ("import sys; from datetime import datetime; from pathlib import Path; from statusgen.build import build; "
+              "from statusgen.cache import CACHE_DIR, FILE, ValidationCache; site = Path(sys.argv[1]); "
+              "result = build(site, site / 'output', now=datetime.fromisoformat(sys.argv[2]), "
+              "cache=ValidationCache(site / CACHE_DIR / FILE)); print(result.ok, 'feedgen' in sys.modules)")
+
+    def built(now: datetime) -> str:
+        return subprocess.run([sys.executable, "-c", script, str(site), now.isoformat()], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert built(CORPUS_NOW) == "True True"
+    assert built(CORPUS_NOW + timedelta(hours=1)) == "True False"
+    newest = sorted((site / "content/incidents").glob("*-incident-*.md"))[-1]
+    newest.write_text(newest.read_text() + "\nA sentence added to its last update.\n")
+    assert built(CORPUS_NOW + timedelta(hours=2)) == "True True"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from statusgen import __version__
@@ -133,6 +132,10 @@ def render_feed(site: Site, spec: FeedSpec, keys: PageKeys | None = None) -> lis
             if keys.unchanged(path, key):
                 out.append(Artifact(path, b"", key=key, reused=True))
                 continue
+        # Imported here: feedgen brings lxml and dateutil (a hundredth of a second), and a rebuild whose feeds all
+        # hold what they held (no update since, as in a rebuild to move the time on) needs none of it.
+        from feedgen.feed import FeedGenerator
+
         feed = FeedGenerator()
         feed.id(page_url)
         feed.title(spec.title)
