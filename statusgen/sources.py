@@ -160,10 +160,18 @@ def content_files(site_dir: Path) -> list[ContentFile]:
         root = f"{site_dir}/content/{kind.value}"
         if not os.path.isdir(root):
             continue
-        names = sorted(_markdown_under(root, ""), key=lambda name: name.split("/"))
+        names = in_path_order(list(_markdown_under(root, "")))
         found += [ContentFile(f"content/{kind.value}/{name}", kind, name.rpartition("/")[2][:-3], f"{root}/{name}")
                   for name in names]
     return found
+
+
+def in_path_order(names: list[str]) -> list[str]:
+    """Relative paths sorted folder by folder (a folder's files together, by name); the names of a flat folder,
+    the usual, sort as they are, several times faster."""
+    if any("/" in name for name in names):
+        return sorted(names, key=lambda name: name.split("/"))
+    return sorted(names)
 
 
 def _markdown_under(folder: str, prefix: str) -> Iterator[str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import statusgen.content
-from statusgen.sources import ContentFile, ContentKind
+from statusgen.sources import ContentFile, ContentKind, in_path_order
 from tests.conftest import RESOLVED_INCIDENT, SiteMaker, load, messages, write_site
 
 INC = "content/incidents/2026-03-02-api.md"
@@ -317,3 +319,10 @@ def test_duplicate_yaml_key(make_site: SiteMaker) -> None:
     assert errors_for(make_site, text) == [
         f"{INC}:4:1: error: 'severity' is given twice (first on line 3); keep one [duplicate-key]"
     ]
+
+
+@given(st.lists(st.lists(st.sampled_from(["a", "a-b", "b", "2026", "2026-03", "x.md", "a.md", "b-c.md"]), min_size=1, max_size=3)
+                .map("/".join), unique=True))
+def test_content_files_are_taken_folder_by_folder(names: list[str]) -> None:
+    """A folder's files come together, in name order, whether the folder is flat (sorted as they are) or not."""
+    assert in_path_order(names) == sorted(names, key=lambda name: name.split("/"))
