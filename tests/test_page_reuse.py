@@ -579,3 +579,20 @@ def test_a_new_process_reads_in_full_only_the_items_it_shows_in_full(
     assert read_views  # (at this size the live pages list most incidents: their bound is that they are linked)
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(out, tmp_path / "full")
+
+
+def test_a_site_given_by_another_path_reuses_its_pages(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the site is does not change what its pages are made from: a build given the site's folder by a relative
+    path (as ``statusgen build`` in the site is) and the next given it by an absolute one (``-s``, a script, a CI
+    runner's checkout elsewhere) reuse each other's pages. The theme's folders stood in its digest by their paths."""
+    (site / "themes/default/templates").mkdir(parents=True)  # a site's own template, beside the built-in ones
+    (site / "themes/default/templates/404.html").write_text('{% extends "base.html" %}{% block main %}Gone.{% endblock %}\n')
+    same = shutil.copytree(site, tmp_path / "same")  # built by the same path twice, for comparison
+    assert build(same, same / "output", now=NOW, cache=cache_of(same), parallel=False).ok
+    expected = build(same, same / "output", now=LATER, cache=cache_of(same), parallel=False).reused
+    monkeypatch.chdir(site.parent)
+    assert build(Path(site.name), Path(site.name) / "output", now=NOW, cache=cache_of(Path(site.name)), parallel=False).ok
+    again = build(site, site / "output", now=LATER, cache=cache_of(site), parallel=False)
+    assert again.ok and again.reused == expected > 100
+    assert build(site, tmp_path / "full", now=LATER).ok
+    assert same_tree(site / "output", tmp_path / "full")

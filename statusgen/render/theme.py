@@ -32,7 +32,8 @@ class Theme:
     static: tuple[tuple[str, bytes], ...]
     """(fingerprinted name, bytes): written under ``assets/``; templates name them with ``asset()``."""
     digest: str = ""
-    """Of everything the theme is made from (see :func:`_made_from`): what a page's look depends on besides its values."""
+    """Of everything the theme is made from, but where its folders are (see :func:`_made_from`): what a page's look
+    depends on besides its values."""
 
 
 def _usable(folder: Path) -> bool:
@@ -106,20 +107,28 @@ def _badge_macro(env: jinja2.Environment, name: str, *, remember: bool) -> Calla
     return remembered
 
 
-def _made_from(search: list[str], static: dict[str, bytes], name: str, compiled: Path | None) -> bytes:
-    """A digest of a theme's inputs: every file under its template folders, its static files, and its settings."""
-    digest = hashlib.blake2b(f"{name}\0{compiled}\0".encode(), digest_size=20)
-    for folder in map(Path, search):
-        digest.update(f"{folder}\0".encode())
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
+def _made_from(search: list[tuple[str, str]], static: dict[str, bytes], name: str,
+               compiled: Path | None) -> tuple[bytes, bytes]:
+    """Digests of a theme's inputs: every file under its template folders (each as ``(role, path)``), its static
+    files, and its settings. The first says where the folders are too (what the environment is made from); the
+    second only what each is for (what a page's look is made from, whatever path the site was given by: from the
+    command line, ``-s site`` or a CI runner's checkout somewhere else)."""
+    where = hashlib.blake2b(f"{name}\0{compiled}\0".encode(), digest_size=20)
+    what = hashlib.blake2b(f"{name}\0".encode(), digest_size=20)
+    for role, folder in search:
+        where.update(f"{folder}\0".encode())
+        what.update(f"{role}\0".encode())
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            for digest in (where, what):
+                digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+                digest.update(b"\0")
     for static_name, data in sorted(static.items()):
-        digest.update(f"static/{static_name}\0".encode())
-        digest.update(data)
-        digest.update(b"\0")
-    return digest.digest()
+        for digest in (where, what):
+            digest.update(f"static/{static_name}\0".encode())
+            digest.update(data)
+            digest.update(b"\0")
+    return where.digest(), what.digest()
 
 
 def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple[Theme | None, list[Diagnostic]]:
@@ -128,14 +137,16 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     without one, they are kept in this process's memory."""
     site_theme = site_dir / "themes" / name
     builtin = BUILTIN_THEMES / "default"
-    search = [str(p / "templates") for p in (site_theme, builtin) if (p / "templates").is_dir()]
+    roles = [(role, str(p / "templates")) for role, p in (("site", site_theme), ("built-in", builtin))
+             if (p / "templates").is_dir()]
+    search = [folder for _, folder in roles]
     if name != "default" and not site_theme.is_dir():
         return None, [error("statusgen.toml", 1, 1, "config-theme",
                             f"theme '{name}' was not found: expected a folder themes/{name}/ in the site")]
     global _LAST
     static = _static_files(builtin / "static")
     static.update(_static_files(site_theme / "static"))
-    made_from = _made_from(search, static, name, compiled)
+    made_from, look = _made_from(roles, static, name, compiled)
     if _LAST is not None and _LAST[0] == made_from:
         return _LAST[1], []
     env = jinja2.Environment(
@@ -182,7 +193,7 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     own_macros = (site_theme / "templates" / "macros.html").is_file()
     for macro in BADGE_MACROS:
         env.globals[macro] = _badge_macro(env, macro, remember=not own_macros)
-    theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), made_from.hex())
+    theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), look.hex())
     _LAST = (made_from, theme)
     return theme, []
 
