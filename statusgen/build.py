@@ -105,7 +105,7 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("feeds", lambda: feeds(site, now, renderer.keys), pinned=True),
         Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments)],
                 pinned=True),
-        # Kept from no build to the next: made by whichever process is free.
+        # It keeps nothing for the next build, so whichever process is free makes it.
         Section("postmortems api", lambda: [postmortems_api(site, now, renderer.obligations)]),
         *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares))
           for n in range(shares)),

@@ -266,7 +266,8 @@ class ValidationCache:
         """Within the block, what :meth:`finish` and :meth:`keep` would save to disk is not saved but queued in the
         list this gives, for the caller to run (:func:`statusgen.build.build` has a forked worker run it while this
         process writes its pages: at 10,000 incidents, 0.07 s of a rebuild). Only from a cache on disk that does not
-        :attr:`hold`: such a cache lets go of what it saved later, and reads it from disk when next asked."""
+        :attr:`hold`: such a cache lets go of what it saved later, and reads it from disk when next asked. What a build
+        that fails midway never ran is lost, which costs the next build time, never its output."""
         assert self.path is not None and not self.hold
         self._later = []
         try:
