@@ -596,3 +596,36 @@ def test_a_site_given_by_another_path_reuses_its_pages(site: Path, tmp_path: Pat
     assert again.ok and again.reused == expected > 100
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(site / "output", tmp_path / "full")
+
+
+def test_list_pages_keyed_by_their_items_are_made_again_when_anything_they_show_changes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Later component pages, history months and publication pages are keyed by their items' digests and what else
+    they show, not by their pickled values: an ongoing incident's worse impact changes its component's status, shown
+    on every page of the component; a month more changes the months beside the newest; each time, the pages a full
+    build writes are written."""
+    import statusgen.render.pages
+    from statusgen.render.paging import paginate
+
+    monkeypatch.setattr(statusgen.render.pages, "paginate", lambda base, items: paginate(base, items, 3))  # many pages
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    before = prepare(site, now=NOW)
+    assert not isinstance(before, list)
+    ongoing = next(i for i in before.site.incidents if not i.is_resolved and i.components)
+    cid, impact = ongoing.components[0]
+    path = site / ongoing.path
+    path.write_text(path.read_text().replace(f"  {cid}: {impact.value}\n", f"  {cid}: major_outage\n", 1))
+    after = prepare(site, now=NOW)
+    assert not isinstance(after, list) and after.renderer.statuses[cid] != before.renderer.statuses[cid]
+    deep = out / f"components/{cid}/page/2/index.html"
+    assert deep.is_file() and ongoing.slug not in deep.read_text()  # it shows the status, not the incident
+
+    rebuilt = build(site, out, now=NOW, cache=cache_of(site), parallel=False)
+    assert rebuilt.ok and rebuilt.reused > 0
+    assert build(site, tmp_path / "full", now=NOW, parallel=False).ok
+    assert same_tree(out, tmp_path / "full")
+    month_later = NOW + timedelta(days=31)
+    assert build(site, out, now=month_later, cache=cache_of(site), parallel=False).ok
+    assert build(site, tmp_path / "full later", now=month_later, parallel=False).ok
+    assert same_tree(out, tmp_path / "full later")

@@ -13,13 +13,16 @@ fingerprint and of what of the build's time it depends on
 formatter, already covered by the salt, stand in as a name. A value that cannot
 be pickled gives no key: that page is always rendered.
 
-One kind of page is keyed otherwise: an incident's or maintenance window's own page
-(10,000 of them on a large site) by what its values are made from, without making
-them (:meth:`PageKeys.of_inputs`, :meth:`statusgen.render.pages.PageRenderer._item_page`):
-the item's view digest, its postmortem's fingerprint and what of the time its
-obligation depends on (:func:`statusgen.obligations.obligation_moment`). There the
-completeness that pickling gives is kept by tests that rebuild after each kind of
-change and compare with a full build.
+Some pages are keyed otherwise, by what their values are made from
+(:meth:`PageKeys.of_inputs`): an incident's or maintenance window's own page (10,000
+of them on a large site), without making its values
+(:meth:`statusgen.render.pages.PageRenderer._item_page`): the item's view digest, its
+postmortem's fingerprint and what of the time its obligation depends on
+(:func:`statusgen.obligations.obligation_moment`); and the list pages (a component's
+later pages, history months, the publication index) by their items' view digests,
+their obligations' inputs and the few other values they show, instead of pickling 50
+views or obligations a page. There the completeness that pickling gives is kept by
+tests that rebuild after each kind of change and compare with a full build.
 
 Pickling is deterministic for the same values built the same way; when two
 equal values happen to be built differently the keys differ and the page is

@@ -11,7 +11,7 @@ from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jinja2
 
@@ -243,6 +243,20 @@ class PageRenderer:
         """Whether a list shows anything still going on or to come (an ongoing incident, a maintenance window not over)."""
         return any(view.end is None or view.end > self.now for view in views)
 
+    def _digests(self, views: Sequence[ItemView]) -> tuple[bytes, ...] | None:
+        """What a list of ``views`` is made from (their :func:`view_digest`, in order), to key a list page by instead
+        of pickling the views; None when one has no digest (the page is then keyed by its values)."""
+        found = [self.view_digests.get(view.slug) for view in views]
+        return None if None in found else tuple(cast(list[bytes], found))
+
+    def _obligation_inputs(self, incident: Incident) -> tuple[bytes, object] | None:
+        """What an incident's obligation is made from besides the incident and the configuration: its postmortem's
+        fingerprint (empty without one) and what of the time it depends on (:func:`obligation_moment`); None when the
+        postmortem has no fingerprint."""
+        postmortem = self.site.postmortem(incident.postmortem) if incident.postmortem else None
+        linked = self.fingerprints.get(postmortem.path) if postmortem is not None else b""
+        return (linked, obligation_moment(self.site, incident, self.now)) if linked is not None else None
+
     def _month_of(self, moment: datetime) -> tuple[str, str]:
         local = self.fmt.local(moment)
         return month_key(local.year, local.month), month_label(local.year, local.month)
@@ -266,8 +280,7 @@ class PageRenderer:
         for incident in run(self.site.incidents):
             obligation = self.obligations[incident.slug]
             postmortem = self.site.postmortem(incident.postmortem) if incident.postmortem else None
-            linked = self.fingerprints.get(postmortem.path) if postmortem is not None else b""
-            inputs = (linked, obligation_moment(self.site, incident, self.now)) if linked is not None else None
+            inputs = self._obligation_inputs(incident)
             yield self._item_page(incident, not incident.is_resolved or obligation.state in _OPEN_OBLIGATIONS, inputs,
                                   functools.partial(self._incident_values, incident, obligation, postmortem))
         for window in run(self.site.maintenances):
@@ -302,11 +315,12 @@ class PageRenderer:
         for index, (month, link) in enumerate(zip(months, links, strict=True)):
             items = [self.views[i.slug] for i in month.incidents] + [self.views[m.slug] for m in month.maintenances]
             items.sort(key=lambda v: (v.start, v.slug), reverse=True)
+            newer, older = links[index - 1] if index > 0 else None, links[index + 1] if index + 1 < len(links) else None
             for pager, views in paginate(f"history/{month.key}/", items):
+                digests = self._digests(views)
                 yield self.page(
                     "history_month.html", pager.page, "history", live=self._open(views), label=link.label, views=views, pager=pager,
-                    newer=links[index - 1] if index > 0 else None,
-                    older=links[index + 1] if index + 1 < len(links) else None,
+                    newer=newer, older=older, inputs=(link.label, pager, newer, older, digests) if digests is not None else None,
                 )
 
     def components(self) -> Iterator[Artifact]:
@@ -316,11 +330,15 @@ class PageRenderer:
             windows = [self.views[m.slug] for m in maintenances_for_component(self.site, component.id)]
             for pager, page_views in paginate(f"components/{component.id}/", views):
                 first = pager.number == 1
+                # A later page is keyed by what it is made from (the first, always live, shows the bar and windows too).
+                digests = None if first else self._digests(page_views)
+                current = self.statuses[component.id]
                 yield self.page(
                     "component.html", pager.page, "status", live=first or self._open(page_views), component=component, pager=pager,
-                    group=groups.get(component.group) if component.group else None, current=self.statuses[component.id],
+                    group=groups.get(component.group) if component.group else None, current=current,
                     views=page_views, windows=windows if first else [], bar=self.uptime_bar(component) if first else None,
                     bar_days=self.site.config.uptime.days,
+                    inputs=(component.id, pager, current, digests) if digests is not None else None,
                 )
 
     def postmortems(self) -> Iterator[Artifact]:
@@ -350,13 +368,29 @@ class PageRenderer:
         per_year = [(year, figures(items)) for year, items in sorted(years.items(), reverse=True)]
         # The figures (which count what is overdue now) are on the first page only, so later pages change
         # only when one of their own rows does.
-        return (self.page(
-            "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager,
-            live=pager.number == 1 or any(row.state in _OPEN_OBLIGATIONS for row in page_rows),
-            total=total if pager.number == 1 else None, per_year=per_year if pager.number == 1 else [],
-            views={row.incident.slug: self.views[row.incident.slug] for row in page_rows}, policy=self.site.config.postmortem_policy, states=ObligationState,
-            names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
-        ) for pager, page_rows in paginate("publication/", rows))
+        for pager, page_rows in paginate("publication/", rows):
+            first = pager.number == 1
+            yield self.page(
+                "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager,
+                live=first or any(row.state in _OPEN_OBLIGATIONS for row in page_rows),
+                total=total if first else None, per_year=per_year if first else [],
+                views={row.incident.slug: self.views[row.incident.slug] for row in page_rows},
+                policy=self.site.config.postmortem_policy, states=ObligationState,
+                names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
+                inputs=self._publication_inputs(page_rows, total if first else None, per_year if first else []),
+            )
+
+    def _publication_inputs(self, rows: Sequence[Obligation], total: object, per_year: object) -> tuple[object, ...] | None:
+        """What a page of the publication index is made from besides its place and the configuration: each row's
+        incident (by its view's digest, which covers its fingerprint) and obligation (see :meth:`_obligation_inputs`),
+        and the figures it shows; None when something has no digest (the page is then keyed by its values)."""
+        made: list[object] = [total, per_year]
+        for row in rows:
+            digest, inputs = self.view_digests.get(row.incident.slug), self._obligation_inputs(row.incident)
+            if digest is None or inputs is None:
+                return None
+            made.append((digest, *inputs))
+        return tuple(made)
 
     def reports(self, kept: Kept | None = None) -> list[Artifact]:
         """Every report's page. ``kept``: reports an earlier build made, by a digest of what each was made from,
