@@ -629,3 +629,34 @@ def test_list_pages_keyed_by_their_items_are_made_again_when_anything_they_show_
     assert build(site, out, now=month_later, cache=cache_of(site), parallel=False).ok
     assert build(site, tmp_path / "full later", now=month_later, parallel=False).ok
     assert same_tree(out, tmp_path / "full later")
+
+
+def test_publication_pages_are_made_again_when_their_number_changes(site: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page of the publication index says which page it is and of how many: a required incident older than all
+    the others, which opens a page at the end, makes every page again, though most still list the same rows."""
+    import statusgen.render.pages
+    from statusgen.render.paging import paginate
+
+    def old_incident(n: int) -> None:
+        day = f"2021-01-{n + 1:02d}"
+        (site / f"content/incidents/{day}-old-outage-{n}.md").write_text(
+            f"---\ntitle: An old outage {n}\nseverity: sev1\nstate: resolved\nstarted: {day}T10:00:00Z\n"
+            f"resolved: {day}T12:00:00Z\ncomponents:\n  api: major_outage\n---\n\n"
+            f"## {day} 10:05 UTC — Investigating\n\nThe API fails.\n\n## {day} 12:00 UTC — Resolved\n\nIt works again.\n")
+
+    prepared = prepare(site, now=NOW)
+    assert not isinstance(prepared, list)
+    required = sum(o.required for o in prepared.renderer.obligations.values())
+    size = max(2, required // 4)
+    for n in range(-required % size):  # the last page full
+        old_incident(n)
+    monkeypatch.setattr(statusgen.render.pages, "paginate", lambda base, items: paginate(base, items, size))
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    pages = len(list((out / "publication").rglob("index.html")))
+    old_incident(-required % size)  # one more, the oldest: a page more
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    assert len(list((out / "publication").rglob("index.html"))) == pages + 1 >= 4
+    assert build(site, tmp_path / "full", now=NOW, parallel=False).ok
+    assert same_tree(out, tmp_path / "full")

@@ -33,7 +33,7 @@ from statusgen.render import Artifact, Kept, Known
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
-from statusgen.render.paging import PER_PAGE, paginate
+from statusgen.render.paging import PER_PAGE, Pager, paginate
 from statusgen.render.views import ItemView, view_digest, views_for_site
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
@@ -377,14 +377,16 @@ class PageRenderer:
                 views={row.incident.slug: self.views[row.incident.slug] for row in page_rows},
                 policy=self.site.config.postmortem_policy, states=ObligationState,
                 names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
-                inputs=self._publication_inputs(page_rows, total if first else None, per_year if first else []),
+                inputs=self._publication_inputs(page_rows, pager, total if first else None, per_year if first else []),
             )
 
-    def _publication_inputs(self, rows: Sequence[Obligation], total: object, per_year: object) -> tuple[object, ...] | None:
+    def _publication_inputs(self, rows: Sequence[Obligation], pager: Pager, total: object,
+                            per_year: object) -> tuple[object, ...] | None:
         """What a page of the publication index is made from besides its place and the configuration: each row's
         incident (by its view's digest, which covers its fingerprint) and obligation (see :meth:`_obligation_inputs`),
-        and the figures it shows; None when something has no digest (the page is then keyed by its values)."""
-        made: list[object] = [total, per_year]
+        where it is among the pages, and the figures it shows; None when something has no digest (the page is then
+        keyed by its values)."""
+        made: list[object] = [pager, total, per_year]
         for row in rows:
             digest, inputs = self.view_digests.get(row.incident.slug), self._obligation_inputs(row.incident)
             if digest is None or inputs is None:
