@@ -178,14 +178,14 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     return Written(paths, pages, size, keys, digests, reused, dict(staging.identities))
 
 
-def _run(saves: list[Callable[[], None]]) -> None:
+def _run(saves: list[Callable[[], object]]) -> None:
     """Run what the cache saves later (see :meth:`ValidationCache.saved_later`), once."""
     while saves:
         saves.pop(0)()
 
 
 def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progress: Progress | None = None,
-               listed: Listing | None = None, saves: list[Callable[[], None]] | None = None) -> Written:
+               listed: Listing | None = None, saves: list[Callable[[], object]] | None = None) -> Written:
     """Write every section, in two processes when ``parallel``: this process writes the pinned sections
     while a forked worker starts on the others, and then each takes the next one not yet taken, so both
     finish at about the same time whether most pages are rendered (a cold build) or reused (a rebuild).
@@ -291,7 +291,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
            spare: Path, lister: Lister | None, leave: list[object] | None) -> BuildResult:
     # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
     # there is one, while this process writes its pages; else by this process once the pages are written.
-    later: contextlib.AbstractContextManager[list[Callable[[], None]]] = (
+    later: contextlib.AbstractContextManager[list[Callable[[], object]]] = (
         cache.saved_later() if cache is not None and cache.path is not None and not cache.hold else contextlib.nullcontext([]))
     with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)

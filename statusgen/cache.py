@@ -193,7 +193,7 @@ class ValidationCache:
         self._derived: dict[str, Chunks] = {}
         """By kind (see :data:`DERIVED`), what the last build derived, as read from disk or kept by :meth:`keep`."""
         self._derived_salt = ""
-        self._later: list[Callable[[], None]] | None = None
+        self._later: list[Callable[[], object]] | None = None
 
     def _folder(self, index: str) -> Path | None:
         """Where the chunks listed in the file ``index`` are kept: a folder beside it, of the same name."""
@@ -262,7 +262,7 @@ class ValidationCache:
         return self._derived[kind]
 
     @contextlib.contextmanager
-    def saved_later(self) -> Iterator[list[Callable[[], None]]]:
+    def saved_later(self) -> Iterator[list[Callable[[], object]]]:
         """Within the block, what :meth:`finish` and :meth:`keep` would save to disk is not saved but queued in the
         list this gives, for the caller to run (:func:`statusgen.build.build` has a forked worker run it while this
         process writes its pages: at 10,000 incidents, 0.07 s of a rebuild). Only from a cache on disk that does not
@@ -280,19 +280,17 @@ class ValidationCache:
         site's order); on disk, the chunks that changed (or later: see :meth:`saved_later`)."""
         chunks, order = self.derived(kind), list(order)
 
-        def save() -> None:
+        def save() -> Chunks:
             kept, changed = chunks.keeping(order, made)
             if changed and self.path is not None:
                 self._save_index(self.path.with_name(f"{kind}.pickle"), kept)
+            return kept
 
         if self._later is not None:
             self._later.append(save)
             del self._derived[kind]
-            return
-        kept, changed = chunks.keeping(order, made)
-        self._derived[kind] = kept
-        if changed and self.path is not None:
-            self._save_index(self.path.with_name(f"{kind}.pickle"), kept)
+        else:
+            self._derived[kind] = save()
 
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it
@@ -343,21 +341,19 @@ class ValidationCache:
         """Keep exactly the entries this build used (so deleted files drop out), in ``order`` (each file's path and
         key, in the site's order), and save them if anything changed: a chunk whose entries are those it held is
         written back as it was read, any other is pickled again (or later: see :meth:`saved_later`)."""
+        entries, order, used, stats = self._entries, list(order), self._used, self._stats_now
+        changed = self._changed or stats != self._stats
+
+        def save() -> Chunks:
+            kept, remade = entries.keeping(order, used)
+            if (changed or remade) and self.path is not None:
+                self._save_index(self.path, kept, stats)
+            return kept
+
         if self._later is not None:
-            entries, order, used, stats = self._entries, list(order), self._used, self._stats_now
-            changed = self._changed or stats != self._stats
-
-            def save() -> None:
-                kept, remade = entries.keeping(order, used)
-                if (changed or remade) and self.path is not None:
-                    self._save_index(self.path, kept, stats)
-
             self._later.append(save)
         else:
-            self._entries, remade = self._entries.keeping(order, self._used)
-            changed = self._changed or remade or self._stats_now != self._stats
-            if changed and self.path is not None:
-                self._save_index(self.path, self._entries, self._stats_now)
+            self._entries = save()
         if self.hold:
             self._stats = self._stats_now
         else:
