@@ -328,6 +328,11 @@ class Incident:
     def is_resolved(self) -> bool:
         return self.resolved is not None
 
+    def settled(self, now: datetime) -> bool:
+        """Whether ``now`` can no longer change what the incident shows: resolved, with every impact over by ``now``
+        (its view then depends on the incident alone, and so does what it brings to uptime)."""
+        return self.resolved is not None and all(i.end is not None and i.end <= now for i in self.intervals)
+
     def affected(self) -> tuple[str, ...]:
         """Every component the incident touched, in first-touched order."""
         return self.touched

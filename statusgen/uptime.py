@@ -118,7 +118,6 @@ def _worst_segments(spans: list[_Span], weights: dict[Impact, float]) -> _Segmen
     return out
 
 
-
 def _with_spans(base: _Segments, spans: list[_Span], weights: dict[Impact, float]) -> _Segments:
     """What :func:`_worst_segments` makes of ``base``'s spans and ``spans`` together: the segments of ``base``
     that end before the first of ``spans`` begins stay as they are, the others are swept again with them."""
@@ -139,17 +138,11 @@ def _with_spans(base: _Segments, spans: list[_Span], weights: dict[Impact, float
     return out
 
 
-def _settled(incident: Incident, now: datetime) -> bool:
-    """Whether ``now`` can no longer change what ``incident`` brings to uptime: resolved, with every interval
-    over by ``now`` (what :func:`statusgen.render.views.view_moment` calls a moment of None)."""
-    return incident.resolved is not None and all(i.end is not None and i.end <= now for i in incident.intervals)
-
-
 class Uptime:
     """Per-component impact segments, computed once, queried for any period.
 
-    A component's segments are made in two parts: those of its *settled* incidents (resolved, every impact over
-    by now), which the build's time cannot change, and with them the intervals of the others, up to now. With
+    A component's segments are made in two parts: those of its settled incidents (:meth:`Incident.settled`),
+    which the build's time cannot change, and with them the intervals of the others, up to now. With
     ``kept`` (and the incidents' ``fingerprints``), the first part is taken from an earlier build that made it from
     the same incidents, by a digest of their fingerprints: only the few incidents still open are swept again."""
 
@@ -163,7 +156,7 @@ class Uptime:
         digests = {cid: hashlib.blake2b(b"uptime\0" + cid.encode(), digest_size=20) for cid in components}
         known = kept is not None and fingerprints is not None
         for incident in site.incidents:
-            if _settled(incident, now):
+            if incident.settled(now):
                 fingerprint = fingerprints.get(incident.path) if fingerprints is not None else None
                 known = known and fingerprint is not None
                 for cid in incident.affected():

@@ -108,9 +108,7 @@ def view_moment(item: Incident | Maintenance, now: datetime) -> object:
     ``now``, the phase for a maintenance window, ``now`` itself for any other incident."""
     if isinstance(item, Maintenance):
         return maintenance_phase(item, now)
-    if item.resolved is not None and all(i.end is not None and i.end <= now for i in item.intervals):
-        return None
-    return now
+    return None if item.settled(now) else now
 
 
 def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime) -> bytes:
