@@ -110,25 +110,23 @@ def _badge_macro(env: jinja2.Environment, name: str, *, remember: bool) -> Calla
 def _made_from(search: list[tuple[str, str]], static: dict[str, bytes], name: str,
                compiled: Path | None) -> tuple[bytes, bytes]:
     """Digests of a theme's inputs: every file under its template folders (each as ``(role, path)``), its static
-    files, and its settings. The first says where the folders are too (what the environment is made from); the
-    second only what each is for (what a page's look is made from, whatever path the site was given by: from the
-    command line, ``-s site`` or a CI runner's checkout somewhere else)."""
-    where = hashlib.blake2b(f"{name}\0{compiled}\0".encode(), digest_size=20)
+    files, and its settings. The second says only what each folder is for (what a page's look is made from,
+    whatever path the site was given by: from the command line, ``-s site`` or a CI runner's checkout somewhere
+    else); the first, from it, where the folders are too (what the environment is made from)."""
     what = hashlib.blake2b(f"{name}\0".encode(), digest_size=20)
     for role, folder in search:
-        where.update(f"{folder}\0".encode())
         what.update(f"{role}\0".encode())
         for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            for digest in (where, what):
-                digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
-                digest.update(path.read_bytes())
-                digest.update(b"\0")
+            what.update(f"{path.relative_to(folder).as_posix()}\0".encode())
+            what.update(path.read_bytes())
+            what.update(b"\0")
     for static_name, data in sorted(static.items()):
-        for digest in (where, what):
-            digest.update(f"static/{static_name}\0".encode())
-            digest.update(data)
-            digest.update(b"\0")
-    return where.digest(), what.digest()
+        what.update(f"static/{static_name}\0".encode())
+        what.update(data)
+        what.update(b"\0")
+    look = what.digest()
+    where = "\0".join([look.hex(), str(compiled), *(folder for _, folder in search)])
+    return hashlib.blake2b(where.encode(), digest_size=20).digest(), look
 
 
 def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple[Theme | None, list[Diagnostic]]:
