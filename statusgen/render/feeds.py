@@ -164,8 +164,10 @@ def render_feed(site: Site, spec: FeedSpec, keys: PageKeys | None = None) -> lis
 def _said_last(incident: Incident, now: datetime) -> datetime | None:
     """When ``incident`` last said something up to ``now``: its updates are in time order (validation sorts
     them), so it is the last one, unless that one is still to come."""
-    if incident.said is None or incident.said[1] <= now:
-        return incident.said[1] if incident.said is not None else None
+    if incident.said is None:
+        return None
+    if incident.said[1] <= now:
+        return incident.said[1]
     return max((u.at for u in incident.updates if u.at <= now), default=None)
 
 
