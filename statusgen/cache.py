@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import itertools
 import logging
+import mmap
 import os
 import pickle
 import sys
@@ -41,6 +43,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import cast
 
+from statusgen.model import Encoded
 from statusgen.sources import ContentFile
 from statusgen.write import MARKER, Identity, file_identity
 
@@ -98,11 +101,14 @@ def ends_chunk(name: str) -> bool:
 class Chunks:
     """Values under digest keys, kept in chunks (see :data:`CHUNK`). With a ``folder``, each chunk is a file
     there, a pickle named by a digest of its bytes, read when one of its entries is first asked for: a build
-    that changed one chunk writes one file, not the whole cache again. Without, the entries themselves (in memory)."""
+    that changed one chunk writes one file, not the whole cache again. Without, the entries themselves (in memory).
+    ``mapped``: the values a file sets aside are read from it when unpickled (see :func:`read_chunk`), not with
+    their entries."""
 
-    def __init__(self, stored: Stored | None = None, *, folder: Path | None) -> None:
+    def __init__(self, stored: Stored | None = None, *, folder: Path | None, mapped: bool = False) -> None:
         self.stored: Stored = stored or {}
         self.folder = folder
+        self.mapped = mapped
         self._where = {key: chunk for chunk, (keys, _) in self.stored.items() for key in keys}
         self._opened: dict[int, dict[bytes, object]] = {}
 
@@ -115,8 +121,7 @@ class Chunks:
         if self.folder is None:
             return cast(dict[bytes, object], kept)
         try:
-            with open(self.folder / cast(str, kept), "rb") as stream:
-                entries = pickle.load(stream)
+            entries = read_chunk(self.folder / cast(str, kept), mapped=self.mapped)
             if not isinstance(entries, dict) or len(entries) != len(keys):
                 raise ValueError("not the entries its keys say")
         except Exception as exc:  # missing or damaged: what it held is made again, and written anew
@@ -163,7 +168,7 @@ class Chunks:
             if kept is None:
                 kept, changed = _write_chunk(self.folder, entries) if self.folder is not None else entries, True
             stored[n] = (keys, kept)
-        made = Chunks(stored, folder=self.folder)
+        made = Chunks(stored, folder=self.folder, mapped=self.mapped)
         made._opened = dict(enumerate(chunks))  # what was used is at hand: taken as it is by a next build in this process
         return made, changed
 
@@ -181,7 +186,7 @@ class ValidationCache:
         self.hold = hold or path is None
         self.manifests = manifests
         self._salt = ""
-        self._entries = Chunks(folder=self._folder(FILE))
+        self._entries = Chunks(folder=self._folder(FILE), mapped=not self.hold)
         self._used: dict[bytes, object] = {}
         self._changed = False
         self._loaded = False
@@ -218,10 +223,10 @@ class ValidationCache:
         salt = f"{code_digest()}:{salt}"
         if not self._loaded and self.path is not None:
             stored, self._stats = self._read(salt)
-            self._entries, self._salt = Chunks(stored, folder=self._folder(FILE)), salt
+            self._entries, self._salt = Chunks(stored, folder=self._folder(FILE), mapped=not self.hold), salt
         self._loaded = True
         if salt != self._salt:
-            self._entries, self._stats, self._salt = Chunks(folder=self._folder(FILE)), {}, salt
+            self._entries, self._stats, self._salt = Chunks(folder=self._folder(FILE), mapped=not self.hold), {}, salt
         self._used, self._changed = {}, False
         self._stats_now, self._looked = {}, {}
         if salt != self._derived_salt:  # another configuration: component names, the time zone may differ
@@ -258,7 +263,7 @@ class ValidationCache:
         if kind not in self._derived:
             index = f"{kind}.pickle"
             stored = self._read(self._salt, self.path.with_name(index))[0] if self.path is not None else {}
-            self._derived[kind] = Chunks(stored, folder=self._folder(index))
+            self._derived[kind] = Chunks(stored, folder=self._folder(index), mapped=not self.hold)
         return self._derived[kind]
 
     @contextlib.contextmanager
@@ -358,13 +363,76 @@ class ValidationCache:
             self._stats = self._stats_now
         else:
             # The entries are not held while the site renders: a next build with this object reads the files again.
-            self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE)), False, {}
+            self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE), mapped=not self.hold), False, {}
         self._used, self._stats_now, self._looked = {}, {}, {}
 
 
+#: How a chunk's file starts: then the length of its entries' pickle (8 bytes, little-endian), that pickle, and
+#: the pickles of the :class:`statusgen.model.Encoded` values the entries hold, one after the other, which the
+#: entries' pickle names by place. At 10,000 incidents their updates are 46 of the 54 MB of validated chunks,
+#: and a rebuild reads those of a hundred (see :func:`read_chunk`).
+CHUNK_MARK = b"SGC\x01"
+
+
+class _ChunkPickler(pickle.Pickler):
+    """Pickles a chunk's entries, setting aside the pickle of each :class:`Encoded` value they hold."""
+
+    def __init__(self, stream: io.BytesIO, aside: io.BytesIO) -> None:
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.aside = aside
+
+    def persistent_id(self, obj: object) -> tuple[int, int] | None:
+        if type(obj) is not Encoded:
+            return None
+        data = obj.pickled
+        start = self.aside.tell()
+        self.aside.write(data)
+        return start, self.aside.tell() - start
+
+
+class _ChunkUnpickler(pickle.Unpickler):
+    """Unpickles a chunk's entries, each :class:`Encoded` value as a view of ``aside``, read when it is unpickled."""
+
+    def __init__(self, data: bytes, aside: memoryview) -> None:
+        super().__init__(io.BytesIO(data))
+        self.aside = aside
+
+    def persistent_load(self, pid: object) -> Encoded[object]:
+        if not (isinstance(pid, tuple) and len(pid) == 2 and 0 <= pid[0] <= pid[0] + pid[1] <= len(self.aside)):
+            raise ValueError(f"an encoded value out of its chunk's bounds: {pid!r}")
+        return Encoded(self.aside[pid[0]:pid[0] + pid[1]])
+
+
 def _pickled(entries: dict[bytes, object]) -> bytes:
-    """One chunk's entries, as its file holds them."""
-    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+    """One chunk's entries, as its file holds them (see :data:`CHUNK_MARK`)."""
+    head, aside = io.BytesIO(), io.BytesIO()
+    _ChunkPickler(head, aside).dump(entries)
+    return b"".join((CHUNK_MARK, head.getbuffer().nbytes.to_bytes(8, "little"), head.getbuffer(), aside.getbuffer()))
+
+
+def read_chunk(path: Path, *, mapped: bool = False) -> object:
+    """What :func:`_pickled` wrote to ``path``. ``mapped``: the values it set aside are left in the file, mapped into
+    memory, and read when each is unpickled (0.08 s instead of 0.11 s to read the chunks of 10,000 incidents in a new
+    process); the mapping keeps what it maps when the file is replaced or removed (by this build's worker, by a
+    build from the command line while ``serve`` runs). The cache only ever replaces its files, never writes over
+    one: a file cut short while mapped would stop the process. So only a build that lasts a command maps them; a
+    process that builds again and again reads them whole."""
+    with open(path, "rb") as stream:
+        start = stream.read(len(CHUNK_MARK) + 8)
+        if start[:len(CHUNK_MARK)] != CHUNK_MARK or len(start) != len(CHUNK_MARK) + 8:
+            raise ValueError("not a chunk of this cache")
+        length = int.from_bytes(start[len(CHUNK_MARK):], "little")
+        head = stream.read(length)
+        if len(head) != length:
+            raise ValueError("cut short")
+        offset = len(start) + length
+        if not mapped:
+            aside = memoryview(stream.read())
+        elif os.fstat(stream.fileno()).st_size > offset:
+            aside = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
+        else:
+            aside = memoryview(b"")
+    return _ChunkUnpickler(head, aside).load()
 
 
 def _write_chunk(folder: Path, entries: dict[bytes, object]) -> str:

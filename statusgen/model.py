@@ -157,8 +157,10 @@ class Encoded(Sequence[T]):
 
     __slots__ = ("_data", "_items")
 
-    def __init__(self, data: bytes) -> None:
-        self._data: bytes | None = data
+    def __init__(self, data: bytes | memoryview) -> None:
+        self._data: bytes | memoryview | None = data
+        """The pickle: its bytes, or where a file of the cache holds them (a view of the file mapped in memory, which
+        reads nothing until it is unpickled: see :mod:`statusgen.cache`)."""
         self._items: tuple[T, ...] | None = None
 
     @classmethod
@@ -168,8 +170,15 @@ class Encoded(Sequence[T]):
             return values
         return cls(pickle.dumps(tuple(values), protocol=pickle.HIGHEST_PROTOCOL))
 
+    @property
+    def pickled(self) -> bytes | memoryview:
+        """The values' pickle, without unpickling them when they still are."""
+        data = Encoded.of(self)._data
+        assert data is not None
+        return data
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return Encoded, (Encoded.of(self)._data,)
+        return Encoded, (bytes(self.pickled),)
 
     @property
     def items(self) -> tuple[T, ...]:

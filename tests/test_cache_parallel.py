@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import filecmp
 import io
+import mmap
 import os
+import pickle
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -282,8 +284,6 @@ def chunks_of(cache_file: Path) -> list[tuple[tuple[bytes, ...], str]]:
 
 def test_a_damaged_chunk_is_validated_again_and_the_others_are_kept(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import pickle
-
     monkeypatch.setattr(statusgen.cache, "CHUNK", 4)
     site = tmp_path / "site"
     write_corpus(site, 20)
@@ -301,12 +301,59 @@ def test_a_damaged_chunk_is_validated_again_and_the_others_are_kept(tmp_path: Pa
     assert same_tree(tmp_path / "out", tmp_path / "again")
     again_keys, again_name = chunks_of(cache_file)[damaged]
     assert again_keys == keys and again_name == name  # written again, the same bytes as before it was damaged
-    assert set(pickle.loads((folder / name).read_bytes())) == set(keys)
+    assert set(cast(dict[bytes, object], statusgen.cache.read_chunk(folder / name))) == set(keys)
 
     (folder / name).unlink()  # a chunk's file lost: the same
     seen.clear()
     assert build(site, tmp_path / "again", now=NOW, cache=ValidationCache(cache_file)).ok
     assert len(seen) == len(keys) and (folder / name).is_file()
+
+
+def test_a_chunk_reads_its_entries_and_leaves_their_updates_in_the_file_until_they_are_asked_for(
+        tmp_path: Path) -> None:
+    """A chunk's file sets aside the pickles of the updates its incidents hold (what a rebuild mostly does not
+    read): reading the chunk unpickles its entries only, each update list a view of the file (mapped), unread; read,
+    they are the items' own; and they stay readable when a later build replaces or removes the file."""
+    site = tmp_path / "site"
+    write_corpus(site, 12)
+    loaded = statusgen.build.load_site(site)
+    assert loaded.site is not None
+    items = {item.slug.encode(): item for item in [*loaded.site.incidents, *loaded.site.maintenances]}
+    path = tmp_path / "chunk"
+    data = statusgen.cache._pickled(items)
+    path.write_bytes(data)
+    entries_end = len(statusgen.cache.CHUNK_MARK) + 8 + int.from_bytes(data[len(statusgen.cache.CHUNK_MARK):][:8], "little")
+    for item in items.values():  # each update list's pickle is in the file once, after the entries' own pickle
+        updates = pickle.dumps(tuple(item.updates), protocol=pickle.HIGHEST_PROTOCOL)
+        assert data.count(updates) == 1 and data.index(updates) >= entries_end
+    whole = cast(dict[bytes, Any], statusgen.cache.read_chunk(path))
+    read = cast(dict[bytes, Any], statusgen.cache.read_chunk(path, mapped=True))
+    assert all(isinstance(item.updates._data, memoryview) and isinstance(item.updates._data.obj, mmap.mmap)
+               for item in read.values())
+    assert all(isinstance(item.updates._data, memoryview) and isinstance(item.updates._data.obj, bytes)
+               for item in whole.values())  # read with the file, as a process that builds again and again does
+    replaced = tmp_path / "replaced"
+    replaced.write_bytes(b"written by another build")
+    os.replace(replaced, path)  # as the cache replaces its files
+    assert read == items == whole
+    assert [item.updates for item in read.values()] == [tuple(item.updates) for item in items.values()]
+    path.unlink()
+    again = tmp_path / "again"
+    again.write_bytes(statusgen.cache._pickled(read))  # pickled again as read: the same bytes
+    assert again.read_bytes() == data
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+@pytest.mark.parametrize("damage", [lambda data: data[:-1], lambda data: data[:20], lambda data: b"x" + data[1:]])
+def test_a_chunk_cut_short_or_not_of_this_cache_is_refused(tmp_path: Path, damage: Any, mapped: bool) -> None:
+    site = tmp_path / "site"
+    write_corpus(site, 3)
+    loaded = statusgen.build.load_site(site)
+    assert loaded.site is not None
+    path = tmp_path / "chunk"
+    path.write_bytes(damage(statusgen.cache._pickled({i.slug.encode(): i for i in loaded.site.incidents})))
+    with pytest.raises(ValueError):
+        statusgen.cache.read_chunk(path, mapped=mapped)
 
 
 def spy_pickled(monkeypatch: pytest.MonkeyPatch) -> list[set[bytes]]:
