@@ -299,8 +299,8 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             _run(saves)
             return BuildResult(False, tuple(prepared))
         if cache is not None:  # exactly what this build made: what it no longer makes is dropped
-            for kind, kept in (("views", prepared.renderer.kept_views), ("uptime", prepared.renderer.kept_uptime)):
-                cache.keep(kind, kept.order, kept.made)
+            cache.keep("views", *prepared.renderer.views.kept())
+            cache.keep("uptime", prepared.renderer.kept_uptime.order, prepared.renderer.kept_uptime.made)
         if leave is not None:
             leave.append(prepared)
         site = prepared.site

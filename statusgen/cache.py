@@ -144,32 +144,37 @@ class Chunks:
 
     def keeping(self, order: Iterable[tuple[str, bytes]], used: Mapping[bytes, object]) -> tuple[Chunks, bool]:
         """Chunks holding exactly ``used``, in ``order`` (each key with its entry's name; any key of ``used`` not
-        in it goes last), and whether they differ from these: a chunk of the same keys is kept as it was."""
-        chunks: list[dict[bytes, object]] = []
-        current: dict[bytes, object] = {}
+        in it goes last), and whether they differ from these: a chunk of the same keys is kept as it was, without
+        asking ``used`` for its entries (which may read them: see :class:`statusgen.render.views.Views`)."""
+        groups: list[tuple[bytes, ...]] = []
+        current: list[bytes] = []
         seen: set[bytes] = set()
         # Then any key of used that order left out (looked for once order is done, so only those are named).
         for name, key in itertools.chain(order, ((key.hex(), key) for key in used if key not in seen)):
             if key in seen or key not in used:
                 continue
             seen.add(key)
-            current[key] = used[key]
+            current.append(key)
             if ends_chunk(name) or len(current) >= CHUNK_MAX:
-                chunks.append(current)
-                current = {}
+                groups.append(tuple(current))
+                current = []
         if current:
-            chunks.append(current)
-        before = {keys: kept for keys, kept in self.stored.values()}
+            groups.append(tuple(current))
+        before = {keys: (n, kept) for n, (keys, kept) in self.stored.items()}
         stored: Stored = {}
-        changed = len(chunks) != len(self.stored)
-        for n, entries in enumerate(chunks):
-            keys = tuple(entries)
-            kept = before.get(keys)
-            if kept is None:
-                kept, changed = _write_chunk(self.folder, entries) if self.folder is not None else entries, True
-            stored[n] = (keys, kept)
+        opened: dict[int, dict[bytes, object]] = {}
+        changed = len(groups) != len(self.stored)
+        for n, keys in enumerate(groups):
+            if (found := before.get(keys)) is not None:
+                stored[n] = (keys, found[1])
+                if found[0] in self._opened:
+                    opened[n] = self._opened[found[0]]
+                continue
+            entries = {key: value for key in keys if (value := used.get(key)) is not None}
+            kept = _write_chunk(self.folder, entries) if self.folder is not None else entries
+            stored[n], opened[n], changed = (tuple(entries), kept), entries, True
         made = Chunks(stored, folder=self.folder, mapped=self.mapped)
-        made._opened = dict(enumerate(chunks))  # what was used is at hand: taken as it is by a next build in this process
+        made._opened = opened  # what is at hand: taken as it is by a next build in this process
         return made, changed
 
 
@@ -282,8 +287,12 @@ class ValidationCache:
 
     def keep(self, kind: str, order: Iterable[tuple[str, bytes]], made: Mapping[bytes, object]) -> None:
         """Keep exactly ``made`` of ``kind`` for the next build, in ``order`` (each one's name and digest, in the
-        site's order); on disk, the chunks that changed (or later: see :meth:`saved_later`)."""
+        site's order); on disk, the chunks that changed (or later: see :meth:`saved_later`). ``made`` may read what
+        it holds only when asked (see :class:`statusgen.render.views.Views`); a cache that holds its entries
+        (:attr:`hold`) reads it all now, and reads nothing back in later builds."""
         chunks, order = self.derived(kind), list(order)
+        if self.hold:
+            made = dict(made)
 
         def save() -> Chunks:
             kept, changed = chunks.keeping(order, made)

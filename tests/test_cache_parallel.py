@@ -180,7 +180,7 @@ def test_a_held_cache_starts_from_the_last_build_on_disk_then_reads_nothing_back
     real_open = statusgen.cache.Chunks._open
 
     def counting(self: statusgen.cache.Chunks, chunk: int) -> object:
-        opened.append(chunk)
+        opened.append((self.folder.name if self.folder else None, chunk))
         return real_open(self, chunk)
 
     monkeypatch.setattr(statusgen.cache.Chunks, "_open", counting)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import statusgen.build
 import statusgen.render.api
+import statusgen.render.pages
 import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
@@ -27,6 +28,7 @@ from statusgen.obligations import ObligationState, obligation_moment, obligation
 from statusgen.render.keys import PageKeys
 from statusgen.render.pages import _OPEN_OBLIGATIONS as OPEN
 from statusgen.render.pages import PageRenderer
+from statusgen.render.paging import paginate
 from statusgen.render.views import view_moment, views_for_site
 from statusgen.write import Staging
 from tests.test_cache_parallel import same_tree
@@ -659,4 +661,44 @@ def test_publication_pages_are_made_again_when_their_number_changes(site: Path, 
     assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
     assert len(list((out / "publication").rglob("index.html"))) == pages + 1 >= 4
     assert build(site, tmp_path / "full", now=NOW, parallel=False).ok
+    assert same_tree(out, tmp_path / "full")
+
+
+def test_a_rebuild_makes_only_the_views_its_pages_show_and_keeps_the_others_for_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item views are made (or read from the cache) when a page asks for one: a rebuild asks for those of the
+    pages it renders again and of the few pages keyed by their values, not for a long history's. The views it did
+    not ask for are still kept, so the build after it makes again only the views of what changed or goes on."""
+    # Pages of five, and no report listing its incidents: as a history of thousands is shown.
+    monkeypatch.setattr(statusgen.render.pages, "paginate", lambda base, items: paginate(base, items, 5))
+    monkeypatch.setattr(statusgen.render.pages, "PER_PAGE", 0)
+    site = write_corpus(tmp_path / "site", 240)
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    incidents = sorted((site / "content/incidents").glob("*-incident-*.md"))
+
+    made: list[Any] = []
+    real_prepare = statusgen.build.prepare
+
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        made.append(real_prepare(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(statusgen.build, "prepare", keeping)
+    views_made: list[str] = []
+    real_view = statusgen.render.views.incident_view
+    monkeypatch.setattr(statusgen.render.views, "incident_view",
+                        lambda site, incident, now: views_made.append(incident.slug) or real_view(site, incident, now))
+    for n, edited in enumerate(incidents[3:5], 1):
+        edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        made.clear()
+        views_made.clear()
+        assert build(site, out, now=NOW + timedelta(hours=n), cache=cache_of(site), parallel=False).ok
+        renderer = made[0].renderer
+        asked = set(renderer.views.made)
+        assert len(asked) < len(renderer.views) / 2
+        # Made anew: the edited incident's view, and those of the incidents whose view the hour changes.
+        going_on = {i.slug for i in made[0].site.incidents if not i.settled(NOW + timedelta(hours=n))}
+        assert set(views_made) <= going_on | {edited.stem} and edited.stem in views_made
+    assert build(site, tmp_path / "full", now=NOW + timedelta(hours=2)).ok
     assert same_tree(out, tmp_path / "full")

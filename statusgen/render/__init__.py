@@ -27,6 +27,8 @@ class Known(Protocol):
 
     def get(self, digest: bytes, /) -> object | None: ...
 
+    def __contains__(self, digest: bytes, /) -> bool: ...
+
 
 @dataclass
 class Kept:

@@ -100,6 +100,12 @@ class PageKeys:
         self._shared[id(value)] = value
         self._dispatch[type(value)] = self._reduce_hook
 
+    def share(self, value: object) -> None:
+        """From now on, ``value`` (this very object, kept alive by this table) stands in keys as the digest of its
+        pickle, made once: a value many pages show, with nothing else to digest it by (see ``shared``)."""
+        self._shared[id(value)] = value
+        self._dispatch[type(value)] = self._reduce_hook
+
     def _reduce(self, obj: Any) -> Any:
         fingerprint = self._known.get(id(obj))
         if fingerprint is None and id(obj) in self._shared:

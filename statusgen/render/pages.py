@@ -34,7 +34,7 @@ from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, Pager, paginate
-from statusgen.render.views import ItemView, view_digest, views_for_site
+from statusgen.render.views import ItemView, Views, view_digest
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -113,8 +113,8 @@ class PageRenderer:
         """By slug, what each item's view is made from (see :func:`view_digest`), when the item has a fingerprint."""
         self.kept_views = Kept(known_views)
         """By :func:`view_digest`, the views of the items with a fingerprint, for the next build."""
-        self.views = views_for_site(site, now, self.view_digests, self.kept_views)
-        """By slug, every item's view."""
+        self.views = Views(site, now, self.view_digests, self.kept_views)
+        """By slug, every item's view (each made or read when first asked for)."""
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now)
         self.kept_uptime = Kept(known_uptime)
@@ -175,9 +175,13 @@ class PageRenderer:
 
     def reuse(self, previous: Mapping[str, Container[bytes]]) -> None:
         """Key every page from now on, and reuse those whose key is among ``previous`` (by output path)."""
-        derived = [(self.views[slug], digest) for slug, digest in self.view_digests.items()]
-        shared = [view for slug, view in self.views.items() if slug not in self.view_digests]
-        self.keys = PageKeys(self.site, self.fingerprints, previous, constants=(self.fmt,), shared=shared, derived=derived)
+        made = self.views.made.items()
+        derived = [(view, self.view_digests[slug]) for slug, view in made if slug in self.view_digests]
+        shared = [view for slug, view in made if slug not in self.view_digests]
+        keys = self.keys = PageKeys(self.site, self.fingerprints, previous, constants=(self.fmt,), shared=shared,
+                                    derived=derived)
+        # A view made from now on stands in keys as its digest too (or, without one, as the digest of its pickle).
+        self.views.made_hook = lambda view, digest: keys.stand_in(view, digest) if digest is not None else keys.share(view)
 
     def not_found(self) -> Artifact:
         return self.page("404.html", "404.html", "", absolute_root=True)
@@ -238,16 +242,6 @@ class PageRenderer:
             cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), tuple(items)))
         bar = self._bars[component.id] = UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
         return bar
-
-    def _open(self, views: Sequence[ItemView]) -> bool:
-        """Whether a list shows anything still going on or to come (an ongoing incident, a maintenance window not over)."""
-        return any(view.end is None or view.end > self.now for view in views)
-
-    def _digests(self, views: Sequence[ItemView]) -> tuple[bytes, ...] | None:
-        """What a list of ``views`` is made from (their :func:`view_digest`, in order), to key a list page by instead
-        of pickling the views; None when one has no digest (the page is then keyed by its values)."""
-        found = [self.view_digests.get(view.slug) for view in views]
-        return None if None in found else tuple(cast(list[bytes], found))
 
     def _obligation_inputs(self, incident: Incident) -> tuple[bytes, object] | None:
         """What an incident's obligation is made from besides the incident and the configuration: its postmortem's
@@ -313,32 +307,61 @@ class PageRenderer:
             by_year[month.year].append(link)
         yield self.page("history_index.html", "history/", "history", live=True, years=sorted(by_year.items(), reverse=True))
         for index, (month, link) in enumerate(zip(months, links, strict=True)):
-            items = [self.views[i.slug] for i in month.incidents] + [self.views[m.slug] for m in month.maintenances]
-            items.sort(key=lambda v: (v.start, v.slug), reverse=True)
+            # Newest first, as their views' start (an incident's, a window's scheduled one) and slug order them.
+            items: list[Incident | Maintenance] = [*month.incidents, *month.maintenances]
+            items.sort(key=lambda i: (i.started if isinstance(i, Incident) else i.scheduled_start, i.slug), reverse=True)
             newer, older = links[index - 1] if index > 0 else None, links[index + 1] if index + 1 < len(links) else None
-            for pager, views in paginate(f"history/{month.key}/", items):
-                digests = self._digests(views)
-                yield self.page(
-                    "history_month.html", pager.page, "history", live=self._open(views), label=link.label, views=views, pager=pager,
-                    newer=newer, older=older, inputs=(link.label, pager, newer, older, digests) if digests is not None else None,
-                )
+            for pager, shown in paginate(f"history/{month.key}/", items):
+                digests = self._items_digests(shown)
+                inputs = (link.label, pager, newer, older, digests) if digests is not None else None
+                listed, derived = self._listed(shown, inputs)
+                yield self.page("history_month.html", pager.page, "history", live=self._open(shown), label=link.label,
+                                pager=pager, newer=newer, older=older, inputs=inputs, derived=derived, **listed)
+
+    def _views_of(self, items: Sequence[Incident | Maintenance]) -> list[ItemView]:
+        return [self.views[item.slug] for item in items]
+
+    def _listed(self, items: Sequence[Incident | Maintenance], inputs: tuple[object, ...] | None, *,
+                by_slug: bool = False) -> tuple[dict[str, Any], Callable[[], dict[str, Any]] | None]:
+        """The ``views`` of a list page showing ``items`` (a list, or ``by_slug``): a value when the page is keyed by
+        its values (no ``inputs``), else made only if the page is rendered (see :meth:`page`)."""
+        def views() -> dict[str, Any]:
+            listed = self._views_of(items)
+            return {"views": {view.slug: view for view in listed} if by_slug else listed}
+
+        return (views(), None) if inputs is None else ({}, views)
+
+    def _items_digests(self, items: Sequence[Incident | Maintenance]) -> tuple[bytes, ...] | None:
+        """What a list of ``items`` shows is made from (their :func:`view_digest`, in order), to key a list page by
+        instead of pickling their views; None when one has no digest (the page is then keyed by its values)."""
+        found = [self.view_digests.get(item.slug) for item in items]
+        return None if None in found else tuple(cast(list[bytes], found))
+
+    def _open(self, items: Sequence[Incident | Maintenance]) -> bool:
+        """Whether a list shows anything still going on or to come (an ongoing incident, a maintenance window not
+        over): what its views' ``end`` says, without making them."""
+        for item in items:
+            end = item.resolved if isinstance(item, Incident) else item.scheduled_end
+            if end is None or end > self.now:
+                return True
+        return False
 
     def components(self) -> Iterator[Artifact]:
         groups = {g.id: g for g in self.site.config.groups}
         for component in self.site.config.components:
-            views = [self.views[i.slug] for i in incidents_for_component(self.site, component.id)]
-            windows = [self.views[m.slug] for m in maintenances_for_component(self.site, component.id)]
-            for pager, page_views in paginate(f"components/{component.id}/", views):
+            windows = maintenances_for_component(self.site, component.id)
+            for pager, items in paginate(f"components/{component.id}/", incidents_for_component(self.site, component.id)):
                 first = pager.number == 1
                 # A later page is keyed by what it is made from (the first, always live, shows the bar and windows too).
-                digests = None if first else self._digests(page_views)
+                digests = None if first else self._items_digests(items)
                 current = self.statuses[component.id]
+                inputs = (component.id, pager, current, digests) if digests is not None else None
+                listed, derived = self._listed(items, inputs)
                 yield self.page(
-                    "component.html", pager.page, "status", live=first or self._open(page_views), component=component, pager=pager,
+                    "component.html", pager.page, "status", live=first or self._open(items), component=component, pager=pager,
                     group=groups.get(component.group) if component.group else None, current=current,
-                    views=page_views, windows=windows if first else [], bar=self.uptime_bar(component) if first else None,
-                    bar_days=self.site.config.uptime.days,
-                    inputs=(component.id, pager, current, digests) if digests is not None else None,
+                    windows=self._views_of(windows) if first else [], bar=self.uptime_bar(component) if first else None,
+                    bar_days=self.site.config.uptime.days, inputs=inputs, derived=derived, **listed,
                 )
 
     def postmortems(self) -> Iterator[Artifact]:
@@ -370,14 +393,15 @@ class PageRenderer:
         # only when one of their own rows does.
         for pager, page_rows in paginate("publication/", rows):
             first = pager.number == 1
+            inputs = self._publication_inputs(page_rows, pager, total if first else None, per_year if first else [])
+            listed, derived = self._listed([row.incident for row in page_rows], inputs, by_slug=True)
             yield self.page(
                 "publication.html", pager.page, "postmortems", rows=page_rows, pager=pager,
                 live=first or any(row.state in _OPEN_OBLIGATIONS for row in page_rows),
                 total=total if first else None, per_year=per_year if first else [],
-                views={row.incident.slug: self.views[row.incident.slug] for row in page_rows},
                 policy=self.site.config.postmortem_policy, states=ObligationState,
                 names=self.site.component_names, date_text=self.fmt.moment_date_text, fmt_duration=format_duration,
-                inputs=self._publication_inputs(page_rows, pager, total if first else None, per_year if first else []),
+                inputs=inputs, derived=derived, **listed,
             )
 
     def _publication_inputs(self, rows: Sequence[Obligation], pager: Pager, total: object,

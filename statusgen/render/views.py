@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from statusgen.model import (
     Severity,
     Site,
 )
-from statusgen.render import Kept
+from statusgen.render import Kept, Known
 
 
 @dataclass(frozen=True)
@@ -119,19 +119,91 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
     return hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()
 
 
+class Views(Mapping[str, ItemView]):
+    """Every item's view, by slug, made the first time it is asked for: or, with ``kept``, taken from the views an
+    earlier build made from the same (by :func:`view_digest`; ``digests``: this build's, by slug). A rebuild asks only
+    for the views of the pages it renders again and of the few pages keyed by their values, so it reads few of the
+    views it kept. ``made_hook`` is told of each view as it is made (the page keys then stand it in by its digest)."""
+
+    def __init__(self, site: Site, now: datetime, digests: Mapping[str, bytes] | None = None,
+                 kept: Kept | None = None) -> None:
+        self._site, self._now, self._kept = site, now, kept
+        self._digests: Mapping[str, bytes] = digests or {}
+        items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
+        self._items = {item.slug: item for item in items}
+        self.made: dict[str, ItemView] = {}
+        """The views made so far, by slug."""
+        self.made_hook: Callable[[ItemView, bytes | None], object] | None = None
+
+    def __getitem__(self, slug: str) -> ItemView:
+        view = self.made.get(slug)
+        if view is not None:
+            return view
+        item, digest = self._items[slug], self._digests.get(slug)
+
+        def make() -> ItemView:
+            if isinstance(item, Incident):
+                return incident_view(self._site, item, self._now)
+            return maintenance_view(self._site, item, self._now)
+
+        found = self._kept.take(slug, digest, make, ItemView) if self._kept is not None else make()
+        assert isinstance(found, ItemView)
+        self.made[slug] = found
+        if self.made_hook is not None:
+            self.made_hook(found, digest)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._items
+
+    def kept(self) -> tuple[list[tuple[str, bytes]], Mapping[bytes, object]]:
+        """What to keep for the next build: every item's digest in the site's order, and by digest each view, made
+        or as the last build kept it (read only if its chunk is written again). The view of an item whose digest the
+        last build did not keep (edited, still going on, new) is made now, so the next build finds it."""
+        assert self._kept is not None
+        known = self._kept.known
+        for slug, digest in self._digests.items():
+            if slug not in self.made and (known is None or digest not in known):
+                self[slug]
+        order = list(self._digests.items())
+        return order, _Carried(self._kept.made, known, [digest for _, digest in order])
+
+
+class _Carried(Mapping[bytes, object]):
+    """The values under ``keys``: those ``made``, else as ``known`` holds them (read when first asked for)."""
+
+    def __init__(self, made: Mapping[bytes, object], known: Known | None, keys: Iterable[bytes]) -> None:
+        self._made, self._known = made, known
+        self._keys = dict.fromkeys(key for key in keys if key in made or (known is not None and key in known))
+
+    def __getitem__(self, key: bytes) -> object:
+        if key not in self._keys:
+            raise KeyError(key)
+        found = self._made.get(key)
+        if found is None and self._known is not None:
+            found = self._known.get(key)
+        if found is None:  # a kept chunk that could not be read
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+
 def views_for_site(site: Site, now: datetime, digests: Mapping[str, bytes] | None = None,
                    kept: Kept | None = None) -> dict[str, ItemView]:
-    """Every item's view, computed once per build and shared by all pages, by slug. With ``kept``, an item's view
-    an earlier build made from the same (by :func:`view_digest`; ``digests``: this build's, by slug) is taken
-    instead of made again, and this build's are kept in it for the next."""
-    views: dict[str, ItemView] = {}
-    items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
-    for item in items:
-        def make(item: Incident | Maintenance = item) -> ItemView:
-            return incident_view(site, item, now) if isinstance(item, Incident) else maintenance_view(site, item, now)
-
-        digest = digests.get(item.slug) if digests is not None else None
-        view = kept.take(item.slug, digest, make, ItemView) if kept is not None else make()
-        assert isinstance(view, ItemView)
-        views[item.slug] = view
-    return views
+    """Every item's view, made at once (see :class:`Views`)."""
+    views = Views(site, now, digests, kept)
+    return {slug: views[slug] for slug in views}
