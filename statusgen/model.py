@@ -9,10 +9,10 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from statusgen.markers import Marker
 
@@ -242,6 +242,9 @@ class ImpactInterval:
         return max(end - self.start, timedelta(0))
 
 
+#: Earlier than any time: when a resolved incident without impacts is settled.
+_ALWAYS = datetime.min.replace(tzinfo=UTC)
+
 #: The impacts that count as an outage for the postmortem policy.
 OUTAGE = (Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE)
 
@@ -308,6 +311,9 @@ class Incident:
     outage: timedelta | None = field(init=False, repr=False, compare=False)
     """Once resolved, how long some component was in partial or major outage (see :func:`outages`; None while
     not resolved, when it depends on the time): every build's postmortem obligations ask every incident."""
+    settles: datetime | None = field(init=False, repr=False, compare=False)
+    """From when the incident is :meth:`settled` (None: not while it is not resolved or an impact has no end): every
+    build asks every incident, for its view and its uptime."""
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -319,6 +325,9 @@ class Incident:
         object.__setattr__(self, "latest", max(self.moments()))
         object.__setattr__(self, "said", (self.updates[0].at, self.updates[-1].at) if self.updates else None)
         object.__setattr__(self, "outage", outages(self.intervals, self.resolved) if self.resolved is not None else None)
+        ends = [i.end for i in self.intervals]
+        settles = None if self.resolved is None or None in ends else max(cast(list[datetime], ends), default=_ALWAYS)
+        object.__setattr__(self, "settles", settles)
 
     def __getstate__(self) -> dict[str, Any]:
         return _encoded_state(self)
@@ -340,7 +349,7 @@ class Incident:
     def settled(self, now: datetime) -> bool:
         """Whether ``now`` can no longer change what the incident shows: resolved, with every impact over by ``now``
         (its view then depends on the incident alone, and so does what it brings to uptime)."""
-        return self.resolved is not None and all(i.end is not None and i.end <= now for i in self.intervals)
+        return self.settles is not None and self.settles <= now
 
     def affected(self) -> tuple[str, ...]:
         """Every component the incident touched, in first-touched order."""

@@ -21,7 +21,7 @@ from statusgen.derive import (
     maintenance_phase,
     overview,
 )
-from statusgen.model import Encoded, Impact, Incident, MaintenancePhase, Site, outages
+from statusgen.model import Encoded, Impact, ImpactInterval, Incident, IncidentState, MaintenancePhase, Severity, Site, outages
 from statusgen.render.feeds import _said_last
 from tests.conftest import NOW, RESOLVED_INCIDENT, SiteMaker, load
 from tests.policy_fixtures import incident
@@ -220,3 +220,24 @@ def test_when_an_incident_last_said_something_is_its_last_update_up_to_the_build
         for update in item.updates:
             for now in (update.at - timedelta(seconds=1), update.at, update.at + timedelta(seconds=1)):
                 assert _said_last(item, now) == max((u.at for u in item.updates if u.at <= now), default=None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(resolved=st.one_of(st.none(), st.integers(0, 400)),
+       ends=st.lists(st.one_of(st.none(), st.integers(1, 400)), max_size=4), now=st.integers(-10, 500))
+def test_an_incident_is_settled_once_resolved_with_every_impact_over(
+        resolved: int | None, ends: list[int | None], now: int) -> None:
+    """:meth:`Incident.settled` (from the moment kept with the incident) is what its definition says, for any
+    intervals, ended or not, and none at all."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return t0 + timedelta(minutes=minutes)
+
+    intervals = tuple(ImpactInterval("api", Impact.MAJOR_OUTAGE, t0, None if end is None else at(end)) for end in ends)
+    item = Incident(slug="i", path="i.md", title="x", severity=Severity.SEV2, state=IncidentState.RESOLVED,
+                    started=t0, resolved=None if resolved is None else at(resolved), components=(("api", Impact.MAJOR_OUTAGE),),
+                    updates=(), postmortem=None, summary="", lead_html="", intervals=intervals)
+    expected = item.resolved is not None and all(i.end is not None and i.end <= at(now) for i in intervals)
+    assert item.settled(at(now)) == expected
+    assert pickle.loads(pickle.dumps(item)).settled(at(now)) == expected

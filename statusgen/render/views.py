@@ -163,15 +163,18 @@ class Views(Mapping[str, ItemView]):
         return slug in self._items
 
     def kept(self) -> tuple[list[tuple[str, bytes]], Mapping[bytes, object]]:
-        """What to keep for the next build: every item's digest in the site's order, and by digest each view, made
-        or as the last build kept it (read only if its chunk is written again). The view of an item whose digest the
-        last build did not keep (edited, still going on, new) is made now, so the next build finds it."""
+        """What to keep for the next build: the digests of the items whose view lasts, in the site's order, and by
+        digest each view, made or as the last build kept it (read only if its chunk is written again). The view of
+        such an item whose digest the last build did not keep (edited, new, just over) is made now, so the next build
+        finds it. An incident still going on has a view of the moment (see :func:`view_moment`), which only a build at
+        the same minute would find, and keeping it would write its chunk again every time."""
         assert self._kept is not None
         known = self._kept.known
-        for slug, digest in self._digests.items():
+        order = [(slug, digest) for slug, digest in self._digests.items()
+                 if not (isinstance(item := self._items[slug], Incident) and not item.settled(self._now))]
+        for slug, digest in order:
             if slug not in self.made and (known is None or digest not in known):
                 self[slug]
-        order = list(self._digests.items())
         return order, _Carried(self._kept.made, known, [digest for _, digest in order])
 
 
