@@ -8,7 +8,8 @@ are those it had when a build last read it is not even read again: the key
 is taken from that build (see :meth:`ValidationCache.known`). The whole
 cache is ignored when anything that could change what validation makes has
 changed: statusgen's own code (not only its version, so a development
-checkout never reads a stale cache), Python's version, ``statusgen.toml``
+checkout never reads a stale cache), Python's version, the versions of the libraries
+installed beside Markdown's and Jinja's (see :func:`libraries`), ``statusgen.toml``
 and a ``--base-url``. A cache that cannot be read is ignored too, and
 rebuilt: it can make a build faster, never wrong.
 
@@ -67,13 +68,33 @@ RACY_NS = 2_000_000_000
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A digest of statusgen's Python sources and of the interpreter's version."""
+    """A digest of statusgen's Python sources, of the interpreter's version and of the libraries installed beside the
+    ones that make the output (see :func:`libraries`)."""
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
     package = files("statusgen")
     for path in sorted(str(p) for p in Path(str(package)).rglob("*.py")):
         digest.update(path.encode())
         digest.update(Path(path).read_bytes())
+    for name in libraries():
+        digest.update(f"{name}\0".encode())
     return digest.hexdigest()
+
+
+def libraries() -> list[str]:
+    """The names of the distributions installed where the libraries that turn content into output are (Markdown,
+    templates, YAML, JSON), versions included (``markdown_it_py-3.0.0.dist-info``): another version of one of them
+    may validate or render the same file differently, so what a build keeps is not used by a build with another.
+    Reading the folder costs a tenth of a millisecond; asking the package metadata, forty."""
+    import jinja2
+    import markdown_it
+    import orjson
+    import yaml
+
+    names: list[str] = []
+    for folder in sorted({os.path.dirname(os.path.dirname(module.__file__ or "")) for module in (jinja2, markdown_it, orjson, yaml)}):
+        with contextlib.suppress(OSError):
+            names += sorted(name for name in os.listdir(folder) if name.endswith((".dist-info", ".egg-info")))
+    return names
 
 
 #: Entries are pickled together in chunks of about this many, in the order the site lists them (the content files

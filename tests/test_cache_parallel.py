@@ -260,6 +260,28 @@ def test_a_file_changed_just_before_a_build_is_read_again_by_the_next(tmp_path: 
     assert len(reads) == everything and validations == []  # read again, but their text is known
 
 
+def test_another_version_of_a_library_ignores_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build after markdown-it (or Jinja, or any library installed beside them) was upgraded validates every file
+    and renders every page again: the same file may give other HTML."""
+    site = write_corpus(tmp_path / "site", 20)
+    cache_file = site / CACHE_DIR / FILE
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    installed = statusgen.cache.libraries()
+    assert any(name.startswith("markdown_it_py-") for name in installed)
+    seen = count_validations(monkeypatch)
+    statusgen.cache.code_digest.cache_clear()
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    assert seen == []  # the same libraries: nothing validated again
+    upgraded = [name.replace("markdown_it_py-", "markdown_it_py-9") for name in installed]
+    monkeypatch.setattr(statusgen.cache, "libraries", lambda: upgraded)
+    statusgen.cache.code_digest.cache_clear()
+    try:
+        again = build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file))
+    finally:
+        statusgen.cache.code_digest.cache_clear()
+    assert again.ok and len(seen) == len(list((site / "content").rglob("*.md"))) and again.reused == 0
+
+
 def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     write_corpus(site, 20)
