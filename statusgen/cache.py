@@ -606,13 +606,16 @@ class PageManifest:
     """The pages the last two builds wrote into one output folder, the current output and its spare
     (see :mod:`statusgen.render.keys`): each one's key and its file's identity, so that a file changed
     or replaced since (by hand, by another build, by a post-processing step) is never reused.
-    ``path`` None keeps it in memory only (``serve``)."""
+    ``path`` None keeps it in memory only (``serve``). On disk, each record is pickled apart, so the current output's,
+    which the next build keeps as the spare's, is written again as it was read."""
 
-    VERSION = 3
+    VERSION = 4
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._kept: dict[str, _Record | None] | None = None
+        self._pickled: dict[str, bytes] = {}
+        """Each record of :attr:`_kept` as the file holds it, when it was read from there or written."""
 
     def _stored(self) -> dict[str, _Record | None]:
         if self._kept is not None or self.path is None:
@@ -620,14 +623,19 @@ class PageManifest:
         try:
             with open(self.path, "rb") as stream:
                 stored = pickle.load(stream)
+            if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.VERSION
+                    and isinstance(stored[1], dict)):
+                return {}
+            kept = {name: pickle.loads(data) for name, data in stored[1].items() if isinstance(data, bytes)}
         except FileNotFoundError:
             return {}
         except Exception as exc:  # like the validation cache: never a reason for a build to fail
             log.info("ignoring the page manifest in %s: %s", self.path, exc)
             return {}
-        if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.VERSION and isinstance(stored[1], dict)):
+        if not all(isinstance(record, _Record) for record in kept.values()):
             return {}
-        self._kept = stored[1]  # read once a build: record() takes the spare's record from it
+        self._kept = kept  # read once a build: record() takes the spare's record from it
+        self._pickled = {name: stored[1][name] for name in kept}
         return self._kept
 
     def restored(self, output: Path) -> Kept | None:
@@ -674,12 +682,20 @@ class PageManifest:
         if marker is None:
             return
         stored = self._stored()
-        before = {entry[0]: entry[4] for record in stored.values() if record is not None for entry in record.pages.values()}
+        records = [record.pages for record in stored.values() if record is not None]
         root, pages, identities = str(output), {}, identities or {}
         for path, key in keys.items():
             found = identities.get(path) or identity(f"{root}/{path}")
             if found is not None:
-                pages[path] = (key, *found, digests.get(path) or before.get(key, b""))
-        self._kept = {"current": _Record(salt, marker, pages), "spare": stored.get("current")}
+                digest = digests.get(path)
+                if digest is None:  # reused: its digest is recorded with its key, at its path in one of the records
+                    digest = next((entry[4] for entry in (r.get(path) for r in records) if entry and entry[0] == key), b"")
+                pages[path] = (key, *found, digest)
+        spare = stored.get("current")
+        self._kept = {"current": _Record(salt, marker, pages), "spare": spare}
         if self.path is not None:
-            _save(self.path, (self.VERSION, self._kept))
+            before, self._pickled = self._pickled.get("current"), {}
+            self._pickled["current"] = pickle.dumps(self._kept["current"], protocol=pickle.HIGHEST_PROTOCOL)
+            if spare is not None:  # as it was read or written
+                self._pickled["spare"] = before or pickle.dumps(spare, protocol=pickle.HIGHEST_PROTOCOL)
+            _save(self.path, (self.VERSION, self._pickled))

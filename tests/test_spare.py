@@ -152,6 +152,18 @@ def test_a_restored_output_is_checked_by_a_child_while_the_site_loads(
     assert same_tree(out, full_build(site, tmp_path / "full", LATER))
 
 
+def test_a_restored_output_reuses_the_pages_the_builds_before_had_reused(site: Path, tmp_path: Path) -> None:
+    """A page reused build after build keeps the digest of its bytes in the manifest, so a CI runner that restores
+    the output after such builds still recognises it."""
+    out = tmp_path / "out"
+    cached_build(site, out)
+    cached_build(site, out)
+    steady = cached_build(site, out)  # every page reused, from a build that had reused it too
+    assert steady > 40
+    restore_as_ci_does(site, out)
+    assert cached_build(site, out) == steady
+
+
 def test_a_page_the_spare_has_from_two_builds_ago_is_kept_in_place(site: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     out, edited = tmp_path / "out", incidents(site)[3]
@@ -285,13 +297,18 @@ def test_the_manifest_records_each_page_as_it_is_on_disk(site: Path, tmp_path: P
 
     monkeypatch.setattr(statusgen.parallel, "can_fork", lambda: True)
     out = tmp_path / "out"
+    before = None
     for n, now in enumerate([NOW, NOW, LATER, LATER + timedelta(hours=1)]):
         if n == 2:
             edited = incidents(site)[3]
             edited.write_text(edited.read_text() + "\nA sentence added later.\n")
         cached_build(site, out, now, parallel=parallel)
         manifest = next((site / CACHE_DIR).glob("pages-*.pickle"))
-        pages = pickle.loads(manifest.read_bytes())[1]["current"].pages
+        records = pickle.loads(manifest.read_bytes())[1]
+        # The record of the output this build replaced is the spare's, written again as it was read.
+        assert records.get("spare") == before
+        before = records["current"]
+        pages = pickle.loads(records["current"]).pages
         assert len(pages) > 40
         for path, (_, inode, size, modified, _) in pages.items():
             found = os.stat(out / path)
