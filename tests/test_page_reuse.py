@@ -702,3 +702,26 @@ def test_a_rebuild_makes_only_the_views_its_pages_show_and_keeps_the_others_for_
         assert set(views_made) <= going_on | {edited.stem} and edited.stem in views_made
     assert build(site, tmp_path / "full", now=NOW + timedelta(hours=2)).ok
     assert same_tree(out, tmp_path / "full")
+
+
+def test_an_unchanged_item_page_is_known_without_making_its_arguments(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build looks at every item's page: one whose inputs are those of the last build is taken as it is,
+    keyed as :meth:`PageRenderer.page` keys it, without making what rendering it would need."""
+    site = write_corpus(tmp_path / "site", 60)
+    out = tmp_path / "out"
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    made: list[str] = []
+    real = PageRenderer._item_page
+
+    def item_page(self: PageRenderer, item: Any, *args: Any) -> Any:
+        made.append(item.slug)
+        return real(self, item, *args)
+
+    monkeypatch.setattr(PageRenderer, "_item_page", item_page)
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
+    assert made == [edited.stem]  # at the same time, only the edited incident's page is made
+    assert build(site, tmp_path / "full", now=NOW).ok
+    assert same_tree(out, tmp_path / "full")

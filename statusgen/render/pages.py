@@ -137,8 +137,7 @@ class PageRenderer:
         values["generated"] = self.now if live else None
         key = None
         if self.keys is not None:
-            # What the context adds below follows from the page's path and the configuration, which salt the keys.
-            where = f"{path}\0{absolute_root}\0{section}"
+            where = _where(path, absolute_root, section)
             key = (self.keys.of_inputs(template, where, (*inputs, values["generated"])) if inputs is not None
                    else self.keys.key(template, where, values))
             if self.keys.unchanged(path, key):
@@ -156,6 +155,18 @@ class PageRenderer:
         }
         html = self.env.get_template(template).render(context)
         return Artifact(path, html.encode("utf-8"), listed_as, key)
+
+    def _unchanged_item_page(self, item: Incident | Maintenance, live: bool, inputs: tuple[object, ...] | None) -> Artifact | None:
+        """The reused artifact of an item's page when it is keyed by its inputs (see :meth:`_item_page`) and they
+        are those the last build wrote it from: what :meth:`page` returns then, without making its arguments (the
+        pages of 10,000 items are looked at every build, and a few dozen rendered)."""
+        digest = self.view_digests.get(item.slug)
+        if self.keys is None or digest is None or inputs is None:
+            return None
+        page = f"incidents/{item.slug}/"
+        path = page_file(page)
+        key = self.keys.of_inputs("incident.html", _where(path, False, "history"), (digest, *inputs, self.now if live else None))
+        return Artifact(path, b"", page, key, reused=True) if self.keys.unchanged(path, key) else None
 
     def _item_page(self, item: Incident | Maintenance, live: bool, inputs: tuple[object, ...] | None,
                    values: Callable[[], dict[str, Any]]) -> Artifact:
@@ -273,14 +284,20 @@ class PageRenderer:
 
         for incident in run(self.site.incidents):
             obligation = self.obligations[incident.slug]
-            postmortem = self.site.postmortem(incident.postmortem) if incident.postmortem else None
+            live = incident.resolved is None or obligation.state in _OPEN_OBLIGATIONS
             inputs = self._obligation_inputs(incident)
-            yield self._item_page(incident, not incident.is_resolved or obligation.state in _OPEN_OBLIGATIONS, inputs,
-                                  functools.partial(self._incident_values, incident, obligation, postmortem))
+            if (unchanged := self._unchanged_item_page(incident, live, inputs)) is not None:
+                yield unchanged
+                continue
+            postmortem = self.site.postmortem(incident.postmortem) if incident.postmortem else None
+            yield self._item_page(incident, live, inputs, functools.partial(self._incident_values, incident, obligation, postmortem))
         for window in run(self.site.maintenances):
             phase = maintenance_phase(window, self.now)
-            yield self._item_page(window, phase in (MaintenancePhase.UPCOMING, MaintenancePhase.IN_PROGRESS), (phase,),
-                                  functools.partial(self._window_values, window, phase))
+            live = phase in (MaintenancePhase.UPCOMING, MaintenancePhase.IN_PROGRESS)
+            if (unchanged := self._unchanged_item_page(window, live, (phase,))) is not None:
+                yield unchanged
+                continue
+            yield self._item_page(window, live, (phase,), functools.partial(self._window_values, window, phase))
 
     def _incident_values(self, incident: Incident, obligation: Obligation, postmortem: Postmortem | None) -> dict[str, Any]:
         key, label = self._month_of(incident.started)
@@ -470,6 +487,11 @@ class PageRenderer:
                 Bar(component.name, ratio * 100 if ratio is not None else floor, percent(ratio)) for component, ratio in report.uptime],
                 floor, 100.0)
         return charts
+
+
+def _where(path: str, absolute_root: bool, section: str) -> str:
+    """Where a page is, as its key has it (what the context adds follows from it and the configuration)."""
+    return f"{path}\0{absolute_root}\0{section}"
 
 
 def _duration(value: timedelta | None) -> str:
