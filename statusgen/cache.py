@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import io
 import itertools
 import logging
@@ -85,13 +86,9 @@ def libraries() -> list[str]:
     templates, YAML, JSON), versions included (``markdown_it_py-3.0.0.dist-info``): another version of one of them
     may validate or render the same file differently, so what a build keeps is not used by a build with another.
     Reading the folder costs a tenth of a millisecond; asking the package metadata, forty."""
-    import jinja2
-    import markdown_it
-    import orjson
-    import yaml
-
+    found = (importlib.util.find_spec(name) for name in ("jinja2", "markdown_it", "orjson", "yaml"))  # not imported
     names: list[str] = []
-    for folder in sorted({os.path.dirname(os.path.dirname(module.__file__ or "")) for module in (jinja2, markdown_it, orjson, yaml)}):
+    for folder in sorted({os.path.dirname(os.path.dirname(spec.origin)) for spec in found if spec and spec.origin}):
         with contextlib.suppress(OSError):
             names += sorted(name for name in os.listdir(folder) if name.endswith((".dist-info", ".egg-info")))
     return names

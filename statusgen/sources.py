@@ -7,14 +7,13 @@ report a line number in the file, not in a fragment of it.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-
-from frontmatter.default_handlers import YAMLHandler
 
 from statusgen.diagnostics import Diagnostic, error
 from statusgen.markers import Marker, strip_markers
@@ -24,7 +23,13 @@ CONFIG_NAME = "statusgen.toml"
 # python-frontmatter's YAML boundary (a line of three or more dashes). Its
 # ``split`` returns bare strings; we need the offsets, so we match the same
 # pattern ourselves and keep the spans.
-_BOUNDARY: re.Pattern[str] = YAMLHandler.FM_BOUNDARY or re.compile(r"^-{3,}\s*$", re.MULTILINE)
+@functools.cache
+def _boundary() -> re.Pattern[str]:
+    """The front matter's fences, as python-frontmatter finds them (imported only when a file is read: a rebuild
+    whose files are all in the cache reads none)."""
+    from frontmatter.default_handlers import YAMLHandler
+
+    return YAMLHandler.FM_BOUNDARY or re.compile(r"^-{3,}\s*$", re.MULTILINE)
 
 
 class ContentKind(Enum):
@@ -99,13 +104,13 @@ def split_front_matter(path: str, kind: ContentKind, slug: str, text: str) -> So
         text = text[1:]
     if not text.strip():
         return error(path, 1, 1, "file-empty", "file is empty; expected front matter between '---' lines, then Markdown")
-    first = _BOUNDARY.match(text)
+    first = _boundary().match(text)
     if first is None:
         return error(
             path, 1, 1, "front-matter-missing",
             "front matter is missing: the file must start with a line '---', then YAML fields, then '---'",
         )
-    second = _BOUNDARY.search(text, first.end())
+    second = _boundary().search(text, first.end())
     if second is None:
         return error(
             path, 1, 1, "front-matter-unclosed",

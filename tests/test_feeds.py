@@ -201,19 +201,22 @@ def test_the_postmortem_feed_makes_only_the_entries_it_holds_the_newest_by_time_
 
 def test_the_feed_library_is_loaded_only_when_a_feed_is_made_again(tmp_path: Path) -> None:
     """A rebuild whose feeds hold what they held (a scheduled rebuild that moves the time on) reuses every feed file
-    and never imports feedgen, lxml and dateutil; one with a new update in a feed does."""
+    and never imports feedgen, lxml and dateutil (nor, with no file changed, markdown-it and YAML); one with a new
+    update in a feed does."""
     site = write_corpus(tmp_path / "site", 30)
     script = ("import sys; from datetime import datetime; from pathlib import Path; from statusgen.build import build; "
               "from statusgen.cache import CACHE_DIR, FILE, ValidationCache; site = Path(sys.argv[1]); "
               "result = build(site, site / 'output', now=datetime.fromisoformat(sys.argv[2]), "
-              "cache=ValidationCache(site / CACHE_DIR / FILE)); print(result.ok, 'feedgen' in sys.modules)")
+              "cache=ValidationCache(site / CACHE_DIR / FILE)); print(result.ok, 'feedgen' in sys.modules, "
+              "*(name in sys.modules for name in ('markdown_it', 'yaml', 'frontmatter')))")
 
     def built(now: datetime) -> str:
         return subprocess.run([sys.executable, "-c", script, str(site), now.isoformat()], capture_output=True, text=True,
                               check=True).stdout.strip()
 
-    assert built(CORPUS_NOW) == "True True"
-    assert built(CORPUS_NOW + timedelta(hours=1)) == "True False"
+    assert built(CORPUS_NOW) == "True True True True True"
+    # Nor Markdown and YAML, when no file changed: nothing is validated.
+    assert built(CORPUS_NOW + timedelta(hours=1)) == "True False False False False"
     newest = sorted((site / "content/incidents").glob("*-incident-*.md"))[-1]
     newest.write_text(newest.read_text() + "\nA sentence added to its last update.\n")
-    assert built(CORPUS_NOW + timedelta(hours=2)) == "True True"
+    assert built(CORPUS_NOW + timedelta(hours=2)) == "True True True True True"
