@@ -270,6 +270,12 @@ def component_last_changes(site: Site, now: datetime) -> dict[str, datetime | No
             latest[cid] = moment
 
     for incident in site.incidents:
+        if incident.latest <= now:  # every moment it mentions has passed: its latest change of each component
+            for cid, moment in incident.changed:
+                current = latest[cid]
+                if current is None or moment > current:
+                    latest[cid] = moment
+            continue
         for interval in incident.intervals:
             seen(interval.component, interval.start)
             seen(interval.component, interval.end)

@@ -311,6 +311,10 @@ class Incident:
     outage: timedelta | None = field(init=False, repr=False, compare=False)
     """Once resolved, how long some component was in partial or major outage (see :func:`outages`; None while
     not resolved, when it depends on the time): every build's postmortem obligations ask every incident."""
+    changed: tuple[tuple[str, datetime], ...] = field(init=False, repr=False, compare=False)
+    """Each component the incident's impacts touched, with the latest start or end of one of them: when the
+    incident last changed that component's status, unless that is after the build time (see
+    :func:`statusgen.derive.component_last_changes`, which every build asks of every incident)."""
     settles: datetime | None = field(init=False, repr=False, compare=False)
     """From when the incident is :meth:`settled` (None: not while it is not resolved or an impact has no end): every
     build asks every incident, for its view and its uptime."""
@@ -325,6 +329,12 @@ class Incident:
         object.__setattr__(self, "latest", max(self.moments()))
         object.__setattr__(self, "said", (self.updates[0].at, self.updates[-1].at) if self.updates else None)
         object.__setattr__(self, "outage", outages(self.intervals, self.resolved) if self.resolved is not None else None)
+        changed: dict[str, datetime] = {}
+        for interval in self.intervals:
+            moment = max(interval.start, interval.end) if interval.end is not None else interval.start
+            if interval.component not in changed or moment > changed[interval.component]:
+                changed[interval.component] = moment
+        object.__setattr__(self, "changed", tuple(changed.items()))
         ends = [i.end for i in self.intervals]
         settles = None if self.resolved is None or None in ends else max(cast(list[datetime], ends), default=_ALWAYS)
         object.__setattr__(self, "settles", settles)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,7 @@ from bench.corpus import NOW as CORPUS_NOW
 from bench.corpus import write_corpus
 from statusgen.build import prepare
 from statusgen.derive import (
+    component_last_changes,
     component_status_at,
     history_months,
     incidents_for_component,
@@ -190,6 +192,29 @@ def test_the_last_change_is_the_latest_moment_the_content_mentions_up_to_the_bui
     expected = max([t for t in said + published if t <= now]
                    + [t for m in site.maintenances for t in maintenance_moments(m, now)], default=None)
     assert last_change(site, now) == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_each_components_last_change_is_the_latest_impact_moment_up_to_the_build_time(
+        corpus_site: Site, data: st.DataObject) -> None:
+    """An incident all of whose moments have passed gives its latest change of each component, made once; the
+    others, interval by interval. Builds at, just before and just after each impact's start and end see every case."""
+    site = corpus_site
+    moments = sorted({t for i in site.incidents for v in i.intervals for t in (v.start, v.end) if t is not None})
+    now = data.draw(st.sampled_from(moments)) + timedelta(seconds=data.draw(st.sampled_from([-1, 0, 1, 600])))
+    expected: dict[str, datetime | None] = {c.id: None for c in site.config.components}
+    for item in site.incidents:
+        for v in item.intervals:
+            for t in (v.start, v.end):
+                if t is not None and t <= now and (expected[v.component] is None or t > cast(datetime, expected[v.component])):
+                    expected[v.component] = t
+    for window in site.maintenances:
+        for cid in window.components:
+            t = max(maintenance_moments(window, now), default=None)
+            if t is not None and t <= now and (expected[cid] is None or t > cast(datetime, expected[cid])):
+                expected[cid] = t
+    assert component_last_changes(site, now) == expected
 
 
 def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpus_site: Site) -> None:
