@@ -20,7 +20,7 @@ import jinja2
 import jinja2.bccache
 
 from statusgen.diagnostics import Diagnostic, error
-from statusgen.render.rows import incident_row_maker
+from statusgen.render.rows import incident_row_maker, uptime_bar
 
 BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
 
@@ -79,7 +79,8 @@ _LAST: tuple[bytes, Theme] | None = None
 
 #: The macros of ``macros.html`` that every template may call without importing them. A page calls them a
 #: dozen times, each with one member of an enum, and a Jinja macro call costs far more than the few tags it makes.
-#: ``incident_row`` may be called so too: the built-in one is made in Python (see :mod:`statusgen.render.rows`).
+#: ``incident_row`` and ``uptime_bar`` may be called so too: the built-in ones are made in Python (see
+#: :mod:`statusgen.render.rows`).
 BADGE_MACROS = ("status", "severity", "state_label")
 
 
@@ -195,6 +196,7 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     env.globals.update(badges)
     env.globals["incident_row"] = (_badge_macro(env, "incident_row", remember=False) if own_macros
                                    else incident_row_maker(badges["severity"], badges["state_label"]))
+    env.globals["uptime_bar"] = _badge_macro(env, "uptime_bar", remember=False) if own_macros else uptime_bar
     theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), look.hex())
     _LAST = (made_from, theme)
     return theme, []
