@@ -73,6 +73,19 @@ def record_reuse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return taken
 
 
+def record_prepared(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What each build from now on prepared (its site, renderer and views), in order."""
+    made: list[Any] = []
+    real_prepare = statusgen.build.prepare
+
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        made.append(real_prepare(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(statusgen.build, "prepare", keeping)
+    return made
+
+
 def record_written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths of the files a build writes anew (rendered, not reused)."""
     written: list[str] = []
@@ -557,14 +570,7 @@ def test_a_new_process_reads_in_full_only_the_items_it_shows_in_full(
     assert all(i.updates._items is None for i in encoded) and all(components._items is None for components in kept)
     decoded.clear()  # (the field lines of incidents with an overdue postmortem were read: their notes say where)
 
-    made: list[Any] = []
-    real_prepare = statusgen.build.prepare
-
-    def keeping(*args: Any, **kwargs: Any) -> Any:
-        made.append(real_prepare(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(statusgen.build, "prepare", keeping)
+    made = record_prepared(monkeypatch)
     rendered = record_written(monkeypatch)
     assert build(site, out, now=LATER, cache=cache_of(site), parallel=False).ok
     incidents = made[0].site.incidents
@@ -681,14 +687,7 @@ def test_a_rebuild_makes_only_the_views_its_pages_show_and_keeps_the_others_for_
     assert build(site, out, now=NOW, cache=cache_of(site), parallel=False).ok
     incidents = sorted((site / "content/incidents").glob("*-incident-*.md"))
 
-    made: list[Any] = []
-    real_prepare = statusgen.build.prepare
-
-    def keeping(*args: Any, **kwargs: Any) -> Any:
-        made.append(real_prepare(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(statusgen.build, "prepare", keeping)
+    made = record_prepared(monkeypatch)
     views_made: list[str] = []
     real_view = statusgen.render.views.incident_view
     monkeypatch.setattr(statusgen.render.views, "incident_view",
