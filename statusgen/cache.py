@@ -309,8 +309,8 @@ class ValidationCache:
         it holds only when asked (see :class:`statusgen.render.views.Views`); a cache that holds its entries
         (:attr:`hold`) reads it all now, and reads nothing back in later builds."""
         chunks, order = self.derived(kind), list(order)
-        if self.hold:
-            made = dict(made)
+        if self.hold:  # (what could not be read, a damaged chunk's, is left out: made again when asked for)
+            made = {key: value for key in made if (value := made.get(key)) is not None}
 
         def save() -> Chunks:
             kept, changed = chunks.keeping(order, made)

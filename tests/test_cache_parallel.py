@@ -304,6 +304,30 @@ def chunks_of(cache_file: Path) -> list[tuple[tuple[bytes, ...], str]]:
     return [stored[n] for n in range(len(stored))]
 
 
+def test_a_held_cache_keeps_what_it_can_read_of_what_it_carries(tmp_path: Path) -> None:
+    """A process that builds again and again reads at once what a build carries for the next (see
+    :class:`statusgen.render.views.Views`); a value that cannot be read (its chunk damaged) is left out, not a
+    reason for the build to fail."""
+    from collections.abc import Iterator, Mapping
+
+    class Carried(Mapping[bytes, object]):
+        def __getitem__(self, key: bytes) -> object:
+            if key == b"lost":
+                raise KeyError(key)
+            return key.decode()
+
+        def __iter__(self) -> Iterator[bytes]:
+            return iter([b"kept", b"lost"])
+
+        def __len__(self) -> int:
+            return 2
+
+    cache = ValidationCache(tmp_path / FILE, hold=True)
+    cache.begin("salt")
+    cache.keep("views", [("kept", b"kept"), ("lost", b"lost")], Carried())
+    assert cache.derived("views").get(b"kept") == "kept" and cache.derived("views").get(b"lost") is None
+
+
 def test_a_damaged_chunk_is_validated_again_and_the_others_are_kept(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(statusgen.cache, "CHUNK", 4)
