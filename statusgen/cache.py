@@ -453,12 +453,12 @@ def read_chunk(path: Path, *, mapped: bool = False) -> object:
         if len(head) != length:
             raise ValueError("cut short")
         offset = len(start) + length
-        if not mapped:
+        aside = memoryview(b"")
+        if mapped and os.fstat(stream.fileno()).st_size > offset:
+            with contextlib.suppress(OSError, ValueError):  # a file system that cannot map files: read it whole
+                aside = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
+        if not aside:
             aside = memoryview(stream.read())
-        elif os.fstat(stream.fileno()).st_size > offset:
-            aside = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
-        else:
-            aside = memoryview(b"")
     return _ChunkUnpickler(head, aside).load()
 
 

@@ -389,6 +389,24 @@ def test_a_chunk_reads_its_entries_and_leaves_their_updates_in_the_file_until_th
     assert again.read_bytes() == data
 
 
+def test_a_chunk_is_read_whole_where_files_cannot_be_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    write_corpus(site, 3)
+    loaded = statusgen.build.load_site(site)
+    assert loaded.site is not None
+    items = {i.slug.encode(): i for i in loaded.site.incidents}
+    path = tmp_path / "chunk"
+    path.write_bytes(statusgen.cache._pickled(items))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError("no mapping here")
+
+    monkeypatch.setattr(mmap, "mmap", refused)
+    read = cast(dict[bytes, Any], statusgen.cache.read_chunk(path, mapped=True))
+    assert all(isinstance(i.updates._data, memoryview) and isinstance(i.updates._data.obj, bytes) for i in read.values())
+    assert read == items
+
+
 @pytest.mark.parametrize("mapped", [False, True])
 @pytest.mark.parametrize("damage", [lambda data: data[:-1], lambda data: data[:20], lambda data: b"x" + data[1:]])
 def test_a_chunk_cut_short_or_not_of_this_cache_is_refused(tmp_path: Path, damage: Any, mapped: bool) -> None:
