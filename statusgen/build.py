@@ -301,6 +301,8 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         if cache is not None:  # exactly what this build made: what it no longer makes is dropped
             cache.keep("views", *prepared.renderer.views.kept())
             cache.keep("uptime", prepared.renderer.kept_uptime.order, prepared.renderer.kept_uptime.made)
+        else:  # every page is rendered: every view made once, here, rather than by each process that needs it
+            prepared.renderer.views.make_all()
         if leave is not None:
             leave.append(prepared)
         site = prepared.site

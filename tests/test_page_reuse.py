@@ -728,3 +728,21 @@ def test_an_unchanged_item_page_is_known_without_making_its_arguments(
     assert made == [edited.stem]  # at the same time, only the edited incident's page is made
     assert build(site, tmp_path / "full", now=NOW).ok
     assert same_tree(out, tmp_path / "full")
+
+
+def test_a_build_without_a_cache_makes_every_view_before_it_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It renders every page, so a forked worker would make again every view it shows: they are made before."""
+    site = write_corpus(tmp_path / "site", 30)
+    made = record_prepared(monkeypatch)
+    counts: list[tuple[int, int]] = []
+    real = statusgen.build.write_site
+
+    def writing(*args: Any, **kwargs: Any) -> Any:
+        views = made[0].renderer.views
+        counts.append((len(views.made), len(views)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(statusgen.build, "write_site", writing)
+    assert build(site, tmp_path / "out", now=NOW).ok
+    assert counts[0][0] == counts[0][1] > 30

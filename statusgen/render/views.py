@@ -162,6 +162,12 @@ class Views(Mapping[str, ItemView]):
     def __contains__(self, slug: object) -> bool:
         return slug in self._items
 
+    def make_all(self) -> None:
+        """Make every view now: before a build that renders every page forks its worker, so that the two processes
+        share them instead of each making those it shows (0.19 s at 10,000 items, made twice)."""
+        for slug in self._items:
+            self[slug]
+
     def kept(self) -> tuple[list[tuple[str, bytes]], Mapping[bytes, object]]:
         """What to keep for the next build: the digests of the items whose view lasts, in the site's order, and by
         digest each view, made or as the last build kept it (read only if its chunk is written again). The view of
