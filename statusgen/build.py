@@ -22,9 +22,10 @@ from statusgen.check import policy_findings
 from statusgen.collector import collector_kept_off
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
+from statusgen.kept import Kept
 from statusgen.model import Site
 from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two, release_free_memory, worth_writing_in_two
-from statusgen.render import Artifact, Kept
+from statusgen.render import Artifact
 from statusgen.render.api import Fragments, StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
 from statusgen.render.calendar import maintenance_calendar

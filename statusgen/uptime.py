@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from statusgen.kept import Kept
 from statusgen.model import Impact, Incident, MaintenanceState, Site
-from statusgen.render import Kept
 
 _BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
 

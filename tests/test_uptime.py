@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from statusgen.kept import Kept
 from statusgen.model import Impact, ImpactInterval, Incident, IncidentState, Maintenance, MaintenanceState, Severity, Site
-from statusgen.render import Kept
 from statusgen.uptime import Uptime, _with_spans, _worst_segments, day_bounds, percent
 from tests.conftest import NOW, SiteMaker, load
 from tests.policy_fixtures import POLICY_CONFIG, incident

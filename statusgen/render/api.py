@@ -26,6 +26,7 @@ from statusgen.derive import (
     maintenance_phase,
     worst,
 )
+from statusgen.kept import Kept
 from statusgen.model import (
     Component,
     ComponentGroup,
@@ -40,7 +41,7 @@ from statusgen.model import (
     Update,
 )
 from statusgen.obligations import Obligation, figures
-from statusgen.render import Artifact, Kept
+from statusgen.render import Artifact
 
 #: Statuspage lists at most this many incidents and maintenances per file.
 LIST_LIMIT = 50

@@ -27,9 +27,10 @@ from statusgen.derive import (
     worst,
 )
 from statusgen.durations import format_duration
+from statusgen.kept import Kept, Known
 from statusgen.model import Component, Impact, Incident, Maintenance, MaintenancePhase, Postmortem, Severity, Site, Update
 from statusgen.obligations import Obligation, ObligationState, figures, obligation_moment, obligations
-from statusgen.render import Artifact, Kept, Known
+from statusgen.render import Artifact
 from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys

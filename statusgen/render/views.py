@@ -12,6 +12,7 @@ from typing import Any
 
 from statusgen.derive import incident_duration, maintenance_phase
 from statusgen.durations import format_duration
+from statusgen.kept import Kept, Known
 from statusgen.model import (
     Encoded,
     Impact,
@@ -22,7 +23,6 @@ from statusgen.model import (
     Severity,
     Site,
 )
-from statusgen.render import Kept, Known
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,41 @@
+"""What one build derives and keeps for the next, by a digest of what each value was made from.
+
+Both stages that derive from the model use it: :mod:`statusgen.uptime` keeps the uptime of settled
+incidents, and :mod:`statusgen.render` the item views, the API's entries and the reports. The build
+hands it what the cache kept (:meth:`statusgen.cache.ValidationCache.derived`) and saves what it made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Known(Protocol):
+    """What an earlier build made, by a digest of what each was made from (the cache's kept item views, API
+    entries and reports: :meth:`statusgen.cache.ValidationCache.derived`); None for a digest it does not hold."""
+
+    def get(self, digest: bytes, /) -> object | None: ...
+
+    def __contains__(self, digest: bytes, /) -> bool: ...
+
+
+@dataclass
+class Kept:
+    """Values kept from one build to the next (see :meth:`statusgen.cache.ValidationCache.derived`) by a digest of
+    what each was made from: ``known``, the last build's; ``made``, this build's, in ``order`` (name, digest)."""
+
+    known: Known | None = None
+    made: dict[bytes, object] = field(default_factory=dict)
+    order: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def take(self, name: str, digest: bytes | None, make: Callable[[], object], kind: type) -> object:
+        """The value named ``name`` made from what digests to ``digest`` (None: unknown, always made): the last
+        build's when it kept one of ``kind``, else made; kept for the next build either way."""
+        found = self.known.get(digest) if self.known is not None and digest is not None else None
+        value = found if isinstance(found, kind) else make()
+        if digest is not None:
+            self.made[digest] = value
+            self.order.append((name, digest))
+        return value
