@@ -37,7 +37,6 @@ import pickle
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +44,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import cast
 
+from statusgen.kept import ends_run
 from statusgen.model import Encoded
 from statusgen.sources import ContentFile
 from statusgen.write import MARKER, Identity, file_identity
@@ -113,7 +113,7 @@ Stored = dict[int, tuple[tuple[bytes, ...], object]]
 
 def ends_chunk(name: str) -> bool:
     """Whether the entry named ``name`` (a path, a slug) ends its chunk: about one in :data:`CHUNK`."""
-    return zlib.crc32(name.encode()) % CHUNK == 0
+    return ends_run(name, CHUNK)
 
 
 class Chunks:

@@ -7,9 +7,16 @@ hands it what the cache kept (:meth:`statusgen.cache.ValidationCache.derived`) a
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+
+def ends_run(name: str, every: int) -> bool:
+    """Whether the value named ``name`` (a path, a slug) ends its run of values kept together: about one in
+    ``every``, chosen by the name alone, so that a value added, removed or changed changes its own run only."""
+    return zlib.crc32(name.encode()) % every == 0
 
 
 class Known(Protocol):

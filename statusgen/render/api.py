@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -26,7 +25,7 @@ from statusgen.derive import (
     maintenance_phase,
     worst,
 )
-from statusgen.kept import Kept
+from statusgen.kept import Kept, ends_run
 from statusgen.model import (
     Component,
     ComponentGroup,
@@ -355,7 +354,7 @@ RUN = 128
 def _runs(incidents: Sequence[Incident]) -> Iterator[Sequence[Incident]]:
     start = 0
     for n, incident in enumerate(incidents, 1):
-        if zlib.crc32(incident.slug.encode()) % RUN == 0:
+        if ends_run(incident.slug, RUN):
             yield incidents[start:n]
             start = n
     if start < len(incidents):

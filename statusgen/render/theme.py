@@ -84,7 +84,7 @@ _LAST: tuple[bytes, Theme] | None = None
 BADGE_MACROS = ("status", "severity", "state_label")
 
 
-def _badge_macro(env: jinja2.Environment, name: str, *, remember: bool) -> Callable[..., Any]:
+def _theme_macro(env: jinja2.Environment, name: str, *, remember: bool) -> Callable[..., Any]:
     """The macro ``name`` of the theme's ``macros.html`` (the site's own when it overrides the file), as a function
     for the template globals. With ``remember``, for the built-in file, whose macros make their HTML from their
     arguments alone, what a call made is kept and returned again for the same arguments: the incident pages of
@@ -192,11 +192,11 @@ def load_theme(site_dir: Path, name: str, compiled: Path | None = None) -> tuple
     env.globals["asset"] = asset
     env.globals["data_uri"] = data_uri
     own_macros = (site_theme / "templates" / "macros.html").is_file()
-    badges = {macro: _badge_macro(env, macro, remember=not own_macros) for macro in BADGE_MACROS}
+    badges = {macro: _theme_macro(env, macro, remember=not own_macros) for macro in BADGE_MACROS}
     env.globals.update(badges)
-    env.globals["incident_row"] = (_badge_macro(env, "incident_row", remember=False) if own_macros
+    env.globals["incident_row"] = (_theme_macro(env, "incident_row", remember=False) if own_macros
                                    else incident_row_maker(badges["severity"], badges["state_label"]))
-    env.globals["uptime_bar"] = _badge_macro(env, "uptime_bar", remember=False) if own_macros else uptime_bar
+    env.globals["uptime_bar"] = _theme_macro(env, "uptime_bar", remember=False) if own_macros else uptime_bar
     theme = Theme(env, tuple(sorted((fingerprinted[name], data) for name, data in static.items())), look.hex())
     _LAST = (made_from, theme)
     return theme, []
