@@ -35,7 +35,7 @@ from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, Pager, paginate
-from statusgen.render.views import ItemView, Views, view_digest
+from statusgen.render.views import ItemView, Views, view_digest, view_span
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -327,7 +327,7 @@ class PageRenderer:
         for index, (month, link) in enumerate(zip(months, links, strict=True)):
             # Newest first, as their views' start (an incident's, a window's scheduled one) and slug order them.
             items: list[Incident | Maintenance] = [*month.incidents, *month.maintenances]
-            items.sort(key=lambda i: (i.started if isinstance(i, Incident) else i.scheduled_start, i.slug), reverse=True)
+            items.sort(key=lambda i: (view_span(i)[0], i.slug), reverse=True)
             newer, older = links[index - 1] if index > 0 else None, links[index + 1] if index + 1 < len(links) else None
             for pager, shown in paginate(f"history/{month.key}/", items):
                 digests = self._items_digests(shown)
@@ -358,11 +358,7 @@ class PageRenderer:
     def _open(self, items: Sequence[Incident | Maintenance]) -> bool:
         """Whether a list shows anything still going on or to come (an ongoing incident, a maintenance window not
         over): what its views' ``end`` says, without making them."""
-        for item in items:
-            end = item.resolved if isinstance(item, Incident) else item.scheduled_end
-            if end is None or end > self.now:
-                return True
-        return False
+        return any(end is None or end > self.now for _, end in map(view_span, items))
 
     def components(self) -> Iterator[Artifact]:
         groups = {g.id: g for g in self.site.config.groups}

@@ -67,6 +67,14 @@ class ItemView:
         return state
 
 
+def view_span(item: Incident | Maintenance) -> tuple[datetime, datetime | None]:
+    """When an item's view starts and ends (None: not yet): an incident's start and resolution, a window's
+    scheduled times. Lists sort and tell live pages by it without making the views."""
+    if isinstance(item, Incident):
+        return item.started, item.resolved
+    return item.scheduled_start, item.scheduled_end
+
+
 def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
     """The view of an incident at ``now``."""
     names = site.component_names
@@ -78,9 +86,10 @@ def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
         )
         current = next((i.impact for i in incident.intervals if i.component == cid and i.covers(now)), Impact.OPERATIONAL)
         components.append(ComponentImpactView(cid, names[cid], incident.peak_impact(cid), current, intervals))
+    start, end = view_span(incident)
     return ItemView(
         slug=incident.slug, url=f"incidents/{incident.slug}/", title=incident.title, is_maintenance=False,
-        severity=incident.severity, state=incident.state, start=incident.started, end=incident.resolved,
+        severity=incident.severity, state=incident.state, start=start, end=end,
         duration=format_duration(incident_duration(incident, now)), ongoing_text="ongoing",
         summary=incident.summary, components=tuple(components),
     )
@@ -94,9 +103,10 @@ def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView
         ComponentImpactView(cid, names[cid], Impact.UNDER_MAINTENANCE, Impact.UNDER_MAINTENANCE, ())
         for cid in window.components
     )
+    start, end = view_span(window)
     return ItemView(
         slug=window.slug, url=f"incidents/{window.slug}/", title=window.title, is_maintenance=True,
-        severity=None, state=window.state, start=window.scheduled_start, end=window.scheduled_end,
+        severity=None, state=window.state, start=start, end=end,
         duration=format_duration(window.scheduled_end - window.scheduled_start), ongoing_text=phase.label.lower(),
         summary=window.summary, components=components,
     )
