@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Incidents newest first: state, severity, age (since started) and slug.")
     add_site_option(list_)
     list_.add_argument("--open", action="store_true", help="only incidents that are not resolved")
-    from statusgen.author_commands import add_parsers
+    from statusgen.author_options import add_parsers
 
     add_parsers(commands, add_site_option)
     rules = commands.add_parser("rules", help="list the communication audit's rules, or explain one",
