@@ -202,6 +202,8 @@ def fingerprints(site: Site, keys: dict[str, bytes]) -> dict[str, bytes]:
     made: list[Maintenance | Postmortem] = [*site.maintenances, *site.postmortems]
     out = {m.path: keys[m.path] for m in made if m.path in keys}
     for incident in site.incidents:
-        if incident.path in keys:
-            out[incident.path] = hashlib.blake2b(keys[incident.path] + f"\0{incident.postmortem}".encode(), digest_size=20).digest()
+        key = keys.get(incident.path)
+        if key is not None:  # an incident no postmortem is linked to is made from its file alone (nine in ten)
+            out[incident.path] = key if incident.postmortem is None else hashlib.blake2b(
+                key + f"\0{incident.postmortem}".encode(), digest_size=20).digest()
     return out

@@ -12,18 +12,21 @@ from statusgen.sources import ContentFile, ContentKind
 
 def duplicate_slugs(files: Sequence[ContentFile]) -> list[Diagnostic]:
     """Two files in one folder tree with the same stem would write one page."""
-    seen: dict[tuple[ContentKind, str], str] = {}
+    seen: dict[ContentKind, dict[str, str]] = {}
     problems = []
+    kind, slugs = None, {}
     for source in files:
-        key = (source.kind, source.slug)
-        if key in seen:
+        if source.kind is not kind:  # files come kind by kind: each kind's slugs looked up once a run, not once a file
+            kind = source.kind
+            slugs = seen.setdefault(kind, {})
+        if source.slug in slugs:
             problems.append(error(
                 source.path, 1, 1, "duplicate-slug",
-                f"'{source.slug}' is also the slug of {seen[key]}: both would be written to "
+                f"'{source.slug}' is also the slug of {slugs[source.slug]}: both would be written to "
                 f"/{source.kind.value}/{source.slug}/; rename one of them",
             ))
         else:
-            seen[key] = source.path
+            slugs[source.slug] = source.path
     return problems
 
 

@@ -125,8 +125,13 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
     """A digest of what an item's view is made from, given statusgen's code and the configuration: the item
     (its ``fingerprint``, see :func:`statusgen.content.fingerprints`) and its :func:`view_moment`. Two views
     with the same digest are the same, so it stands in for the view in page keys and keys kept views."""
-    moment = pickle.dumps(view_moment(item, now), protocol=5)
+    settled = isinstance(item, Incident) and item.settled(now)  # nine in ten: no moment to pickle
+    moment = _NO_MOMENT if settled else pickle.dumps(view_moment(item, now), protocol=5)
     return hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()
+
+
+#: The pickle of a settled incident's :func:`view_moment`.
+_NO_MOMENT = pickle.dumps(None, protocol=5)
 
 
 class Views(Mapping[str, ItemView]):
