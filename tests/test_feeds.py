@@ -159,13 +159,16 @@ def test_atom_meets_rfc_4287_requirements(make_site: SiteMaker) -> None:
 def test_markup_in_titles_and_updates_is_escaped(make_site: SiteMaker) -> None:
     hostile = RESOLVED_INCIDENT.replace("title: Elevated API errors", 'title: "<script>alert(1)</script> & co"')
     hostile = hostile.replace("We are investigating errors on the API.", "<img src=x onerror=alert(1)> investigating")
-    root = make_site({"content/incidents/2026-03-02-api-errors.md": hostile})
+    # A component's name too, in the list of affected components each entry ends with.
+    root = make_site({"content/incidents/2026-03-02-api-errors.md": hostile},
+                     config=CONFIG.replace('name = "API"', 'name = "API <b onclick=x>& co"'))
     assert build_at(root).ok
     raw = (root / "output/feed.atom").read_text()
-    assert "<script>" not in raw and "<img" not in raw
+    assert "<script>" not in raw and "<img" not in raw and "<b " not in raw
     entry = parse(root / "output/feed.atom").entries[1]
     assert entry.title == "[Investigating] <script>alert(1)</script> & co"
     assert "&lt;img src=x onerror=alert(1)&gt;" in entry.content[0].value
+    assert "<li>API &lt;b onclick=x&gt;&amp; co: Partial outage</li>" in entry.content[0].value
 
 
 def test_an_incident_is_placed_by_the_last_update_it_has_made_by_the_build_time(make_site: SiteMaker) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from statusgen import __version__
-from statusgen.derive import impacts_at, incidents_for_component, maintenance_phase, maintenances_for_component
+from statusgen.derive import impacts_at, maintenance_phase, maintenances_for_component
 from statusgen.model import Impact, Incident, Maintenance, MaintenancePhase, MaintenanceState, Postmortem, Site
 from statusgen.render import Artifact
 from statusgen.render.formatting import Formatter
@@ -49,8 +49,9 @@ class FeedSpec:
 def _impact_list(names: dict[str, str], impacts: dict[str, Impact]) -> Markup:
     if not impacts:
         return Markup("")
-    rows = Markup("").join(Markup("<li>{}: {}</li>").format(names[cid], impact.label) for cid, impact in impacts.items())
-    return Markup("<p>Affected components:</p><ul>{}</ul>").format(rows)
+    # Escaped one by one into an f-string: what Markup.format makes, without its formatter's machinery.
+    rows = "".join(f"<li>{escape(names[cid])}: {escape(impact.label)}</li>" for cid, impact in impacts.items())
+    return Markup(f"<p>Affected components:</p><ul>{rows}</ul>")
 
 
 def incident_items(site: Site, incident: Incident, now: datetime) -> list[FeedItem]:
@@ -193,12 +194,12 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     ordered = sorted(((at, i) for i in site.incidents if (at := _said_last(i, now)) is not None),
                      key=lambda pair: pair[0], reverse=True)
 
-    def newest(listed: set[str] | None, slugs: list[str]) -> list[FeedItem]:
-        """The entries of the maintenance windows named ``slugs`` and of the incidents named in ``listed`` (all when
-        None) that can be among the feed's newest."""
+    def newest(component: str | None, slugs: list[str]) -> list[FeedItem]:
+        """The entries of the maintenance windows named ``slugs`` and of the incidents that touched ``component`` (all
+        when None) that can be among the feed's newest."""
         items = [item for slug in slugs for item in windows[slug]]
         for at, incident in ordered:
-            if listed is not None and incident.slug not in listed:
+            if component is not None and component not in incident.affected():
                 continue
             if len(items) >= config.feed_entries:
                 kept = sorted(items, key=lambda i: i.published, reverse=True)[config.feed_entries - 1].published
@@ -212,8 +213,7 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     for component in config.components:
         specs.append(FeedSpec(f"components/{component.id}/", f"{config.title}: {component.name}",
                               f"Incidents and maintenance affecting {component.name}",
-                              newest({i.slug for i in incidents_for_component(site, component.id)},
-                                     [m.slug for m in maintenances_for_component(site, component.id)])))
+                              newest(component.id, [m.slug for m in maintenances_for_component(site, component.id)])))
     specs.append(FeedSpec("postmortems/", f"{config.title}: postmortems", f"Postmortems published by {config.title}",
                           # Only the newest it holds are made, chosen as the feed orders them (by time, then address).
                           [postmortem_item(site, p) for p in sorted(
