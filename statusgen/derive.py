@@ -146,9 +146,11 @@ def recent_days(site: Site, now: datetime, zone: ZoneInfo, count: int) -> tuple[
     today = now.astimezone(zone).date()
     first = today - timedelta(days=count - 1)
     by_day: dict[date, list[Incident]] = defaultdict(list)
-    for incident in site.incidents:
+    for incident in site.incidents:  # newest first: the rest of a long history started before the first day
         day = incident.started.astimezone(zone).date()
-        if first <= day <= today:
+        if day < first:
+            break
+        if day <= today:
             by_day[day].append(incident)
     return tuple((today - timedelta(days=n), tuple(by_day.get(today - timedelta(days=n), ()))) for n in range(count))
 

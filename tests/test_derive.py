@@ -217,6 +217,23 @@ def test_each_components_last_change_is_the_latest_impact_moment_up_to_the_build
     assert component_last_changes(site, now) == expected
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_overviews_days_hold_the_incidents_that_started_on_each(corpus_site: Site, data: st.DataObject) -> None:
+    """The recent days are read from the newest incident down and no further than the first day: what the definition
+    gives over every incident, at builds at, just before and just after each start (a day's edges in the site's zone),
+    with incidents yet to start (after the build time) and some a day long."""
+    site = corpus_site
+    zone = site.config.zone
+    now = data.draw(st.sampled_from(sorted(i.started for i in site.incidents)))
+    now += timedelta(seconds=data.draw(st.sampled_from([-1, 0, 1, 86400])))
+    days = overview(site, now).days
+    today = now.astimezone(zone).date()
+    assert [day for day, _ in days] == [today - timedelta(days=n) for n in range(site.config.overview_days)]
+    for day, incidents in days:
+        assert list(incidents) == [i for i in site.incidents if i.started.astimezone(zone).date() == day]
+
+
 def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpus_site: Site) -> None:
     """What the cache keeps of an incident or window holds its updates as one pickle, read when first asked for
     and not before, even when the item is pickled again (the cache saving a chunk); the copy is equal to the item,

@@ -221,7 +221,7 @@ class PageRenderer:
             more_active=more_active[:ACTIVE_LINES], unlisted_active=len(more_active[ACTIVE_LINES:]),
             upcoming=[self.views[m.slug] for m in summary.upcoming[:UPCOMING_ROWS]],
             unlisted_upcoming=len(summary.upcoming[UPCOMING_ROWS:]), days=days,
-            bars={c.id: self.uptime_bar(c) for c in self.site.config.components}, bar_days=self.site.config.uptime.days,
+            bars=self.uptime_bars(), bar_days=self.site.config.uptime.days,
         )
 
     @cached_property
@@ -234,26 +234,40 @@ class PageRenderer:
         recent = [i for i in self.site.incidents if (i.resolved or self.now) >= bounds[0][0]]
         return days, bounds, recent
 
+    @cached_property
+    def _bar_items(self) -> dict[str, list[list[ItemView]]]:
+        """By component, the views of each of its last ``uptime.days`` days' incidents, in the site's order: those that
+        started before the day ended and lasted until it began. In one pass over the recent incidents for every bar."""
+        days, bounds, recent = self._bar_days
+        per_day: dict[str, list[list[ItemView]]] = {c.id: [[] for _ in days] for c in self.site.config.components}
+        starts, ends = [start for start, _ in bounds], [end for _, end in bounds]
+        for incident in recent:
+            first, last = bisect_right(ends, incident.started), bisect_right(starts, incident.resolved or self.now)
+            if first >= last:
+                continue
+            view = self.views[incident.slug]
+            for cid in incident.affected():
+                if (cells := per_day.get(cid)) is not None:
+                    for n in range(first, last):
+                        cells[n].append(view)
+        return per_day
+
     def uptime_bar(self, component: Component) -> UptimeBar:
         """A component's last ``uptime.days`` days: uptime, worst impact and incidents per day
         (made once: the overview and the component's page show the same bar)."""
         if component.id in self._bars:
             return self._bars[component.id]
-        days, bounds, recent = self._bar_days
-        # Each day's incidents, in the site's order: those that started before it ended and lasted until it began.
-        per_day: list[list[ItemView]] = [[] for _ in days]
-        starts, ends = [start for start, _ in bounds], [end for _, end in bounds]
-        for incident in recent:
-            if component.id in incident.affected():
-                view = self.views[incident.slug]
-                for n in range(bisect_right(ends, incident.started), bisect_right(starts, incident.resolved or self.now)):
-                    per_day[n].append(view)
+        days, bounds, _ = self._bar_days
         cells = []
-        for day, (start, end), items in zip(days, bounds, per_day, strict=True):
+        for day, (start, end), items in zip(days, bounds, self._bar_items[component.id], strict=True):
             ratio = self.uptime.ratio(component.id, start, end)
             cells.append(DayCell(day, ratio, percent(ratio), self.uptime.worst_in(component.id, start, end), tuple(items)))
         bar = self._bars[component.id] = UptimeBar(tuple(cells), percent(self.uptime.ratio(component.id, bounds[0][0], bounds[-1][1])))
         return bar
+
+    def uptime_bars(self) -> dict[str, UptimeBar]:
+        """Every component's bar, by id (see :meth:`uptime_bar`)."""
+        return {c.id: self.uptime_bar(c) for c in self.site.config.components}
 
     def _obligation_inputs(self, incident: Incident) -> tuple[bytes, object] | None:
         """What an incident's obligation is made from besides the incident and the configuration: its postmortem's
