@@ -599,6 +599,16 @@ class Reusable:
         return keys
 
 
+def _recorded_digest(records: list[dict[str, _Entry]], path: str, key: bytes) -> bytes:
+    """The digest the first of ``records`` that holds the page at ``path`` with ``key`` recorded for it (empty when
+    none does). A loop, not a generator: a rebuild asks it for each of 12,000 reused pages."""
+    for pages in records:
+        entry = pages.get(path)
+        if entry is not None and entry[0] == key:
+            return entry[4]
+    return b""
+
+
 class PageManifest:
     """The pages the last two builds wrote into one output folder, the current output and its spare
     (see :mod:`statusgen.render.keys`): each one's key and its file's identity, so that a file changed
@@ -686,7 +696,7 @@ class PageManifest:
             if found is not None:
                 digest = digests.get(path)
                 if digest is None:  # reused: its digest is recorded with its key, at its path in one of the records
-                    digest = next((entry[4] for entry in (r.get(path) for r in records) if entry and entry[0] == key), b"")
+                    digest = _recorded_digest(records, path, key)
                 pages[path] = (key, *found, digest)
         spare = stored.get("current")
         self._kept = {"current": _Record(salt, marker, pages), "spare": spare}
