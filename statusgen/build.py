@@ -106,8 +106,10 @@ def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *,
         Section("feeds", lambda: feeds(site, now, renderer.keys), pinned=True),
         Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments)],
                 pinned=True),
-        # It keeps nothing for the next build, so whichever process is free makes it.
-        Section("postmortems api", lambda: [postmortems_api(site, now, renderer.obligations)]),
+        # Pinned: the runs of rows it keeps for the next build must be made by this process, which saves them.
+        Section("postmortems api", lambda: [postmortems_api(site, now, renderer.obligations, fingerprints=renderer.fingerprints,
+                                                            inputs=renderer.obligation_inputs, fragments=fragments)],
+                pinned=True),
         *(Section(f"incidents {n + 1}/{shares}", functools.partial(renderer.incident_pages, n, shares))
           for n in range(shares)),
         Section("components", renderer.components),

@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -439,6 +439,67 @@ def test_the_api_encodes_again_only_the_run_of_incidents_that_changed(
     assert len(encoded) == 1 and edited.stem in encoded[0] and encoded[0] == runs[encoded[0][0]]
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(tmp_path / "out", tmp_path / "full")
+
+
+@EVERY_CACHE
+def test_the_postmortem_api_encodes_again_only_the_runs_whose_incidents_postmortems_or_obligations_changed(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """postmortems.json's rows are kept in runs (about four incidents here), each made again when one of its
+    incidents, their postmortems or what of the time their obligations depend on changed: those of incidents still
+    going on whenever the time moves, one whose postmortem was edited, one whose postmortem came due; no other."""
+    import statusgen.render.api
+
+    config = site / "statusgen.toml"
+    config.write_text(config.read_text().replace("effective_from = 2027-01-01\n", ""))  # the policy in force
+    monkeypatch.setattr(statusgen.render.api, "RUN", 4)
+    encoded: list[list[str]] = []
+    real = statusgen.render.api._list_items
+
+    def counting(items: list[Any]) -> bytes:
+        if items and "reasons" in items[0]:  # a run of postmortems.json's rows
+            encoded.append([item["incident"] for item in items])
+        return real(items)
+
+    monkeypatch.setattr(statusgen.render.api, "_list_items", counting)
+    cache = caches(site, kind)
+    out, full = tmp_path / "out", tmp_path / "full"
+
+    def rebuilt(now: datetime) -> list[str]:
+        encoded.clear()
+        assert build(site, out, now=now, cache=cache()).ok
+        made = sorted(slug for run in encoded for slug in run)
+        assert build(site, full, now=now).ok
+        assert same_tree(out, full)
+        return made
+
+    prepared = prepare(site, now=NOW)
+    assert not isinstance(prepared, list)
+    incidents = prepared.site.incidents
+    assert rebuilt(NOW) == sorted(i.slug for i in incidents)
+    runs = {slug: run for run in encoded for slug in run}
+
+    def runs_of(slugs: set[str]) -> list[str]:
+        return sorted({slug for changed in slugs for slug in runs[changed]})
+
+    going_on = {i.slug for i in incidents if not i.is_resolved}
+    assert going_on and len(runs_of(going_on)) < len(incidents) // 2
+    assert rebuilt(LATER) == runs_of(going_on)
+    # At the same time, the postmortem's file edited (its publication a day later), not the incident's: its run only.
+    linked = next(i for i in incidents if i.postmortem and i.is_resolved and i.slug not in runs_of(going_on))
+    postmortem = site / "content/postmortems" / f"{linked.postmortem}.md"
+    published = prepared.site.postmortem(cast(str, linked.postmortem))
+    assert published is not None
+    stamp = published.published.strftime("%Y-%m-%dT%H:%M")
+    assert stamp in postmortem.read_text()
+    later_stamp = (published.published + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    postmortem.write_text(postmortem.read_text().replace(stamp, later_stamp, 1))
+    assert rebuilt(LATER) == runs_of({linked.slug})
+    # Past the soonest due time of a postmortem still to come: that incident's run, besides those still going on.
+    pending = [o for o in prepared.renderer.obligations.values() if o.state is ObligationState.PENDING and o.due
+               and o.incident.slug not in runs_of(going_on)]
+    soonest = min(pending, key=lambda o: (o.due, o.incident.slug))
+    assert soonest.due is not None and soonest.due > LATER
+    assert rebuilt(soonest.due) == runs_of(going_on | {soonest.incident.slug})
 
 
 @EVERY_CACHE

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -408,18 +409,48 @@ def statusgen_api(site: Site, now: datetime, fingerprints: Mapping[str, bytes] |
                      json_bytes_streamed(document, {"incidents": incidents, "maintenances": maintenances}))]
 
 
-def postmortems_api(site: Site, now: datetime, found: dict[str, Obligation]) -> Artifact:
-    """``api/statusgen/v1/postmortems.json``: every incident's obligation, for auditors."""
+def postmortems_api(site: Site, now: datetime, found: dict[str, Obligation], *, fingerprints: Mapping[str, bytes] | None = None,
+                    inputs: Callable[[Incident], tuple[object, ...] | None] | None = None,
+                    fragments: Fragments | None = None) -> Artifact:
+    """``api/statusgen/v1/postmortems.json``: every incident's obligation, for auditors.
+
+    A row follows from the incident, its postmortem and what of the time its obligation depends on (``inputs``:
+    :meth:`statusgen.render.pages.PageRenderer.obligation_inputs`), given the configuration: so with ``fingerprints``
+    and ``fragments`` the rows are kept in runs, as ``incidents.json``'s are, and a run is encoded again only when
+    one of its incidents, their postmortems or their obligations' moments changed."""
     base = site.config.base_url
     policy = site.config.postmortem_policy
-    rows = ({
-        "incident": o.incident.slug, "title": o.incident.title, "url": f"{base}incidents/{o.incident.slug}/",
-        "severity": o.incident.severity.value, "started": _utc(o.incident.started), "resolved": _time(o.incident.resolved),
-        "components": list(o.incident.affected()), "required": o.required, "in_policy": o.in_policy, "reasons": list(o.reasons),
-        "state": o.state.value, "due": _time(o.due), "waiver": o.incident.waiver,
-        "postmortem": {"url": f"{base}postmortems/{o.postmortem.slug}/", "published": _utc(o.postmortem.published),
-                       "days_to_publish": o.days_to_publish, "late": o.late} if o.postmortem else None,
-    } for o in found.values())
+    fingerprints = fingerprints or {}
+    fragments = fragments or Fragments()
+
+    def row(o: Obligation) -> dict[str, Any]:
+        return {
+            "incident": o.incident.slug, "title": o.incident.title, "url": f"{base}incidents/{o.incident.slug}/",
+            "severity": o.incident.severity.value, "started": _utc(o.incident.started), "resolved": _time(o.incident.resolved),
+            "components": list(o.incident.affected()), "required": o.required, "in_policy": o.in_policy, "reasons": list(o.reasons),
+            "state": o.state.value, "due": _time(o.due), "waiver": o.incident.waiver,
+            "postmortem": {"url": f"{base}postmortems/{o.postmortem.slug}/", "published": _utc(o.postmortem.published),
+                           "days_to_publish": o.days_to_publish, "late": o.late} if o.postmortem else None,
+        }
+
+    def run_digest(run: Sequence[Incident]) -> bytes | None:
+        """What a run's rows are made from: each incident's fingerprint and obligation inputs; None when one has none."""
+        if inputs is None:
+            return None
+        made: list[tuple[object, ...]] = []
+        for incident in run:
+            fingerprint, more = fingerprints.get(incident.path), inputs(incident)
+            if fingerprint is None or more is None:
+                return None
+            made.append((fingerprint, *more))
+        return hashlib.blake2b(b"postmortems run\0" + pickle.dumps(made, protocol=5), digest_size=20).digest()
+
+    def rows(run: Sequence[Incident]) -> list[dict[str, Any]]:
+        return [row(found[incident.slug]) for incident in run]
+
+    # Named apart from incidents.json's runs, which start at the same slugs and are kept beside them.
+    listed = (fragments.run(f"postmortems/{run[0].slug}", run_digest(run), functools.partial(rows, run))
+              for run in _runs(site.incidents))
     total = figures(list(found.values()))
     document = {
         "as_of": _utc(now),
@@ -431,4 +462,4 @@ def postmortems_api(site: Site, now: datetime, found: dict[str, Obligation]) -> 
                     "published_on_time_percent": total.on_time_percent, "median_days_to_publish": total.median_days,
                     "overdue": total.overdue, "pending": total.pending, "waived": total.waived},
     }
-    return Artifact("api/statusgen/v1/postmortems.json", json_bytes_streamed(document, {"incidents": rows}))
+    return Artifact("api/statusgen/v1/postmortems.json", json_bytes_streamed(document, {"incidents": listed}))

@@ -269,7 +269,7 @@ class PageRenderer:
         """Every component's bar, by id (see :meth:`uptime_bar`)."""
         return {c.id: self.uptime_bar(c) for c in self.site.config.components}
 
-    def _obligation_inputs(self, incident: Incident) -> tuple[bytes, object] | None:
+    def obligation_inputs(self, incident: Incident) -> tuple[bytes, object] | None:
         """What an incident's obligation is made from besides the incident and the configuration: its postmortem's
         fingerprint (empty without one) and what of the time it depends on (:func:`obligation_moment`); None when the
         postmortem has no fingerprint."""
@@ -300,7 +300,7 @@ class PageRenderer:
         for incident in run(self.site.incidents):
             obligation = self.obligations[incident.slug]
             live = incident.resolved is None or obligation.state in _OPEN_OBLIGATIONS
-            inputs = self._obligation_inputs(incident)
+            inputs = self.obligation_inputs(incident)
             if (unchanged := self._unchanged_item_page(incident, live, inputs)) is not None:
                 yield unchanged
                 continue
@@ -435,12 +435,12 @@ class PageRenderer:
     def _publication_inputs(self, rows: Sequence[Obligation], pager: Pager, total: object,
                             per_year: object) -> tuple[object, ...] | None:
         """What a page of the publication index is made from besides its place and the configuration: each row's
-        incident (by its view's digest, which covers its fingerprint) and obligation (see :meth:`_obligation_inputs`),
+        incident (by its view's digest, which covers its fingerprint) and obligation (see :meth:`obligation_inputs`),
         where it is among the pages, and the figures it shows; None when something has no digest (the page is then
         keyed by its values)."""
         made: list[object] = [pager, total, per_year]
         for row in rows:
-            digest, inputs = self.view_digests.get(row.incident.slug), self._obligation_inputs(row.incident)
+            digest, inputs = self.view_digests.get(row.incident.slug), self.obligation_inputs(row.incident)
             if digest is None or inputs is None:
                 return None
             made.append((digest, *inputs))
