@@ -295,7 +295,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
     # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
     # there is one, while this process writes its pages; else by this process once the pages are written.
     later: contextlib.AbstractContextManager[list[Callable[[], object]]] = (
-        cache.saved_later() if cache is not None and cache.path is not None and not cache.hold else contextlib.nullcontext([]))
+        cache.saved_later() if cache is not None and cache.path is not None else contextlib.nullcontext([]))
     with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
         if not isinstance(prepared, Prepared):

@@ -26,6 +26,7 @@ from.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import io
@@ -160,10 +161,13 @@ class Chunks:
         entries = self._opened.get(chunk) or self._open(chunk)
         return entries.get(key) if entries is not None else None
 
-    def keeping(self, order: Iterable[tuple[str, bytes]], used: Mapping[bytes, object]) -> tuple[Chunks, bool]:
+    def keeping(self, order: Iterable[tuple[str, bytes]], used: Mapping[bytes, object], *,
+                salt: str = "") -> tuple[Chunks, bool, list[tuple[str, dict[bytes, object]]]]:
         """Chunks holding exactly ``used``, in ``order`` (each key with its entry's name; any key of ``used`` not
-        in it goes last), and whether they differ from these: a chunk of the same keys is kept as it was, without
-        asking ``used`` for its entries (which may read them: see :class:`statusgen.render.views.Views`)."""
+        in it goes last), whether they differ from these, and (with a folder) the files to write for those: each new
+        chunk's file name (see :func:`chunk_name`, of ``salt``, the build's) and entries, for :func:`write_chunks`. A
+        chunk of the same keys is kept as it was, without asking ``used`` for its entries (which may read them: see
+        :class:`statusgen.render.views.Views`)."""
         groups: list[tuple[bytes, ...]] = []
         current: list[bytes] = []
         seen: set[bytes] = set()
@@ -182,6 +186,7 @@ class Chunks:
         stored: Stored = {}
         opened: dict[int, dict[bytes, object]] = {}
         changed = len(groups) != len(self.stored)
+        writes: list[tuple[str, dict[bytes, object]]] = []
         for n, keys in enumerate(groups):
             if (found := before.get(keys)) is not None:
                 stored[n] = (keys, found[1])
@@ -189,11 +194,14 @@ class Chunks:
                     opened[n] = self._opened[found[0]]
                 continue
             entries = {key: value for key in keys if (value := used.get(key)) is not None}
-            kept = _write_chunk(self.folder, entries) if self.folder is not None else entries
+            kept: object = entries
+            if self.folder is not None:
+                kept = chunk_name(salt, tuple(entries))
+                writes.append((kept, entries))
             stored[n], opened[n], changed = (tuple(entries), kept), entries, True
         made = Chunks(stored, folder=self.folder, mapped=self.mapped)
         made._opened = opened  # what is at hand: taken as it is by a next build in this process
-        return made, changed
+        return made, changed, writes
 
 
 class ValidationCache:
@@ -293,10 +301,12 @@ class ValidationCache:
     def saved_later(self) -> Iterator[list[Callable[[], object]]]:
         """Within the block, what :meth:`finish` and :meth:`keep` would save to disk is not saved but queued in the
         list this gives, for the caller to run (:func:`statusgen.build.build` has a forked worker run it while this
-        process writes its pages: at 10,000 incidents, 0.07 s of a rebuild). Only from a cache on disk that does not
-        :attr:`hold`: such a cache lets go of what it saved later, and reads it from disk when next asked. What a build
+        process writes its pages: at 10,000 incidents, 0.07 s of a rebuild). Only from a cache on disk. One that does
+        not :attr:`hold` lets go of what it saved later, and reads it from disk when next asked; one that holds keeps
+        what it saves in memory at once, for its next build, and only the pickling and writing wait (0.1 s of a warm
+        rebuild at 10,000 incidents, which a forked worker's changes to memory could not have kept). What a build
         that fails midway never ran is lost, which costs the next build time, never its output."""
-        assert self.path is not None and not self.hold
+        assert self.path is not None
         self._later = []
         try:
             yield self._later
@@ -311,18 +321,39 @@ class ValidationCache:
         chunks, order = self.derived(kind), list(order)
         if self.hold:  # (what could not be read, a damaged chunk's, is left out: made again when asked for)
             made = {key: value for key in made if (value := made.get(key)) is not None}
-
-        def save() -> Chunks:
-            kept, changed = chunks.keeping(order, made)
-            if changed and self.path is not None:
-                self._save_index(self.path.with_name(f"{kind}.pickle"), kept)
-            return kept
-
-        if self._later is not None:
-            self._later.append(save)
+        kept = self._saving(chunks, order, made, self.path.with_name(f"{kind}.pickle") if self.path is not None else None)
+        if kept is None:
             del self._derived[kind]
         else:
-            self._derived[kind] = save()
+            self._derived[kind] = kept
+
+    def _saving(self, chunks: Chunks, order: list[tuple[str, bytes]], used: Mapping[bytes, object], index: Path | None,
+                stats: dict[str, tuple[Stat, bytes]] | None = None, changed: bool = False) -> Chunks | None:
+        """``chunks`` regrouped to hold exactly ``used`` in ``order``, and what changed saved (the new chunks' files,
+        then the ``index`` listing them, with ``stats``; also when ``changed`` says something else did): at once, or,
+        within :meth:`saved_later`, later. A cache that holds its entries (:attr:`hold`) regroups them now, for its next
+        build, and leaves only the writing for later; any other leaves it all, and reads them from disk when next
+        asked (None)."""
+        salt = self._salt
+
+        def write(kept: Chunks, remade: bool, writes: list[tuple[str, dict[bytes, object]]]) -> None:
+            if (changed or remade) and index is not None:
+                if kept.folder is not None:
+                    write_chunks(kept.folder, writes)
+                self._save_index(index, kept, stats)
+
+        if self._later is not None and not self.hold:
+            def save() -> None:
+                write(*chunks.keeping(order, used, salt=salt))
+
+            self._later.append(save)
+            return None
+        kept, remade, writes = chunks.keeping(order, used, salt=salt)
+        if self._later is not None:
+            self._later.append(functools.partial(write, kept, remade, writes))
+        else:
+            write(kept, remade, writes)
+        return kept
 
     def known(self, file: ContentFile) -> bytes | None:
         """The key of ``file`` when its inode, size and times are those it had when a build last read it
@@ -373,21 +404,11 @@ class ValidationCache:
         """Keep exactly the entries this build used (so deleted files drop out), in ``order`` (each file's path and
         key, in the site's order), and save them if anything changed: a chunk whose entries are those it held is
         written back as it was read, any other is pickled again (or later: see :meth:`saved_later`)."""
-        entries, order, used, stats = self._entries, list(order), self._used, self._stats_now
-        changed = self._changed or stats != self._stats
-
-        def save() -> Chunks:
-            kept, remade = entries.keeping(order, used)
-            if (changed or remade) and self.path is not None:
-                self._save_index(self.path, kept, stats)
-            return kept
-
-        if self._later is not None:
-            self._later.append(save)
-        else:
-            self._entries = save()
+        stats = self._stats_now
+        kept = self._saving(self._entries, list(order), self._used, self.path, stats, self._changed or stats != self._stats)
         if self.hold:
-            self._stats = self._stats_now
+            assert kept is not None
+            self._entries, self._stats = kept, stats
         else:
             # The entries are not held while the site renders: a next build with this object reads the files again.
             self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE), mapped=not self.hold), False, {}
@@ -462,13 +483,22 @@ def read_chunk(path: Path, *, mapped: bool = False) -> object:
     return _ChunkUnpickler(head, aside).load()
 
 
-def _write_chunk(folder: Path, entries: dict[bytes, object]) -> str:
-    """Write a chunk's file in ``folder`` (unless one of the same bytes is there) and return its name."""
-    data = _pickled(entries)
-    name = f"{hashlib.blake2b(data, digest_size=16).hexdigest()}.pickle"
-    if not (folder / name).is_file():
-        _save(folder / name, data)
-    return name
+def chunk_name(salt: str, keys: tuple[bytes, ...]) -> str:
+    """The name of the file of a chunk holding the entries under ``keys`` for a build salted ``salt``: a key is a
+    digest of what its entry was made from, and the salt of everything else, so two chunks of one name hold the
+    same. Named without pickling the chunk, a process that keeps its chunks in memory (see
+    :attr:`ValidationCache.hold`) knows their names at once and leaves their writing to a forked worker."""
+    digest = hashlib.blake2b(salt.encode(), digest_size=16)
+    for key in keys:
+        digest.update(key)
+    return f"{digest.hexdigest()}.pickle"
+
+
+def write_chunks(folder: Path, writes: Iterable[tuple[str, dict[bytes, object]]]) -> None:
+    """Write each chunk's file in ``folder`` (see :meth:`Chunks.keeping`), unless one of that name is there."""
+    for name, entries in writes:
+        if not (folder / name).is_file():
+            _save(folder / name, _pickled(entries))
 
 
 def _save(path: Path, value: object, chunks: Chunks | None = None) -> None:

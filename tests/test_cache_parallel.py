@@ -10,6 +10,7 @@ import os
 import pickle
 import time
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -428,6 +429,27 @@ def spy_pickled(monkeypatch: pytest.MonkeyPatch) -> list[set[bytes]]:
     return pickled
 
 
+def test_a_chunks_file_is_named_by_the_salt_and_its_keys_and_another_salt_writes_its_own(
+        tmp_path: Path) -> None:
+    """A chunk's file name follows from the build's salt and the chunk's keys (in order), so a process that holds
+    its chunks in memory knows it without pickling them. A build salted otherwise (another configuration, code or
+    library version) validates again into files of other names, never taking the old files for its own: each file's
+    name says what it holds."""
+    name = statusgen.cache.chunk_name
+    assert name("a", (b"1", b"2")) == name("a", (b"1", b"2"))
+    assert len({name("a", (b"1", b"2")), name("b", (b"1", b"2")), name("a", (b"2", b"1")), name("a", (b"1",))}) == 4
+    site = write_corpus(tmp_path / "site", 20)
+    cache_file = site / CACHE_DIR / FILE
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    before = {n for _, n in chunks_of(cache_file)}
+    config = site / "statusgen.toml"
+    config.write_text(config.read_text().replace('title = "', 'title = "Our ', 1))  # the same keys, another salt
+    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file)).ok
+    after = {n for _, n in chunks_of(cache_file)}
+    assert len(after) == len(before) and not after & before
+    assert {p.name for p in (site / CACHE_DIR / "validated").iterdir()} == after
+
+
 def test_chunks_follow_the_file_order_and_an_edit_pickles_again_only_its_own(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(statusgen.cache, "CHUNK", 4)
@@ -607,24 +629,26 @@ def test_kept_chunks_hold_each_used_entry_once_in_the_given_order_then_the_rest(
     names = {}
     for name, k in named:
         names.setdefault(k, name)
-    made, _ = statusgen.cache.Chunks(folder=None).keeping(named, used)
+    made, _, _ = statusgen.cache.Chunks(folder=None).keeping(named, used)
     chunks = [entries for _, (_, entries) in sorted(made.stored.items())]
     assert [k for entries in chunks for k in entries] == expected
     assert all(entries[k] == used[k] for entries in chunks for k in entries)
     for entries in chunks[:-1]:  # each but the last ends where a name says so, or full
         last = list(entries)[-1]
         assert len(entries) == statusgen.cache.CHUNK_MAX or statusgen.cache.ends_chunk(names.get(last, last.hex()))
-    again, changed = made.keeping(named, used)
+    again, changed, _ = made.keeping(named, used)
     assert not changed and again.stored.keys() == made.stored.keys()
 
 
+@pytest.mark.parametrize("hold", [False, True], ids=["a command's cache", "a warm process's cache"])
 @pytest.mark.parametrize("parallel", [True, False], ids=["two processes", "one process"])
 def test_what_the_cache_keeps_is_saved_by_the_worker_while_this_process_writes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool, hold: bool) -> None:
     """The site's validation and the item views and uptime kept for the next build are saved by the forked worker
     first, while this process writes its pages, instead of by this process before and after writing; without a
     worker, by this process. Either way the next build, in a new process, validates nothing and makes no lasting
-    view again."""
+    view again. So too for a cache that holds what it keeps in memory for its own next build (``build --watch``):
+    that build, in this process, reads nothing from disk and writes what a full build writes."""
     site = write_corpus(tmp_path / "site", 60)
     monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
     saved = tmp_path / "saved.txt"  # which process saved each part, across the fork
@@ -637,7 +661,8 @@ def test_what_the_cache_keeps_is_saved_by_the_worker_while_this_process_writes(
 
     monkeypatch.setattr(ValidationCache, "_save_index", recording)
     cache_file = site / CACHE_DIR / FILE
-    assert build(site, tmp_path / "out", now=NOW, cache=ValidationCache(cache_file), parallel=parallel).ok
+    held = ValidationCache(cache_file, hold=True)
+    assert build(site, tmp_path / "out", now=NOW, cache=held if hold else ValidationCache(cache_file), parallel=parallel).ok
     by = {name: int(pid) for pid, name in (line.split() for line in saved.read_text().splitlines())}
     assert by.keys() == {FILE, "views.pickle", "uptime.pickle", "api.pickle", "reports.pickle"}
     assert all((by[name] != os.getpid()) == parallel for name in (FILE, "views.pickle", "uptime.pickle"))
@@ -650,3 +675,13 @@ def test_what_the_cache_keeps_is_saved_by_the_worker_while_this_process_writes(
     # Only the views of the incidents still going on are made again: those of the moment are not kept.
     assert reads == [] and all(not incident.settled(now) for _, incident, now in views) and 0 < len(views) < 6
     assert same_tree(tmp_path / "out", tmp_path / "again")
+    if hold:  # its next build takes what it holds, an edit later, and writes what a build from nothing writes
+        monkeypatch.setattr(statusgen.cache, "read_chunk", lambda *args, **kwargs: pytest.fail("read from disk"))
+        edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+        edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        reads.clear()
+        assert build(site, tmp_path / "out", now=NOW + timedelta(hours=1), cache=held, parallel=parallel).ok
+        assert reads == [f"content/incidents/{edited.name}"]  # what it holds was kept as this build left it
+        monkeypatch.undo()
+        assert build(site, tmp_path / "full", now=NOW + timedelta(hours=1)).ok
+        assert same_tree(tmp_path / "out", tmp_path / "full")
