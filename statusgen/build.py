@@ -249,7 +249,8 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
         return diagnostics
     renderer = PageRenderer(loaded.site, theme.env, now, fingerprints=loaded.fingerprints,
                             known_views=cache.derived("views") if cache is not None else None,
-                            known_uptime=cache.derived("uptime") if cache is not None else None)
+                            known_uptime=cache.derived("uptime") if cache is not None else None,
+                            memo=cache.memo if cache is not None else None)
     # A status page must always publish: an overdue postmortem is reported, never a reason to stop.
     diagnostics = sorted_diagnostics([*diagnostics, *policy_findings(loaded.site, now, renderer.obligations, overdue=Severity.NOTE)])
     return Prepared(loaded.site, theme, renderer, diagnostics)

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from statusgen.kept import ends_run
 from statusgen.model import Encoded
@@ -230,6 +230,7 @@ class ValidationCache:
         """By kind (see :data:`DERIVED`), what the last build derived, as read from disk or kept by :meth:`keep`."""
         self._derived_salt = ""
         self._later: list[Callable[[], object]] | None = None
+        self._memos: dict[str, dict[str, Any]] = {}
 
     def _folder(self, index: str) -> Path | None:
         """Where the chunks listed in the file ``index`` are kept: a folder beside it, of the same name."""
@@ -261,7 +262,7 @@ class ValidationCache:
         self._used, self._changed = {}, False
         self._stats_now, self._looked = {}, {}
         if salt != self._derived_salt:  # another configuration: component names, the time zone may differ
-            self._derived, self._derived_salt = {}, salt
+            self._derived, self._derived_salt, self._memos = {}, salt, {}
         self._trusted_before = time.time_ns() - RACY_NS
 
     def _read(self, salt: str, path: Path | None = None) -> tuple[Stored, dict[str, tuple[Stat, bytes]]]:
@@ -296,6 +297,15 @@ class ValidationCache:
             stored = self._read(self._salt, self.path.with_name(index))[0] if self.path is not None else {}
             self._derived[kind] = Chunks(stored, folder=self._folder(index), mapped=not self.hold)
         return self._derived[kind]
+
+    def memo(self, kind: str) -> dict[str, Any]:
+        """What this process derived of ``kind`` in its builds, by name, each value with what it was made from for the
+        deriving code to check (:func:`statusgen.obligations.obligations`, the view digests): kept from one build to
+        the next by a cache that holds its entries (:attr:`hold`), whose unchanged items are the same objects from
+        build to build, and dropped with the salt; a new table each time from any other, whose items are new."""
+        if not self.hold:
+            return {}
+        return self._memos.setdefault(kind, {})
 
     @contextlib.contextmanager
     def saved_later(self) -> Iterator[list[Callable[[], object]]]:

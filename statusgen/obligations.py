@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from statistics import median
+from typing import Any
 
 from statusgen.durations import format_duration
 from statusgen.model import Incident, Postmortem, Site, outages
@@ -138,9 +139,27 @@ def obligation_moment(site: Site, incident: Incident, now: datetime) -> object:
     return now >= incident.resolved + site.config.postmortem_policy.due_within
 
 
-def obligations(site: Site, now: datetime) -> dict[str, Obligation]:
-    """Every incident's obligation, by slug, newest incident first."""
-    return {i.slug: obligation(site, i, now) for i in site.incidents}
+def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -> dict[str, Obligation]:
+    """Every incident's obligation, by slug, newest incident first. ``memo``: what an earlier build of this process
+    made (see :meth:`statusgen.cache.ValidationCache.memo`), an obligation taken from it when made from the same
+    incident and postmortem (the very objects) at the same :func:`obligation_moment`; it is left holding this
+    build's."""
+    if memo is None:
+        return {i.slug: obligation(site, i, now) for i in site.incidents}
+    made: dict[str, Obligation] = {}
+    kept: dict[str, tuple[Incident, Postmortem | None, object, Obligation]] = {}
+    for incident in site.incidents:
+        postmortem = site.postmortem(incident.postmortem) if incident.postmortem else None
+        moment = obligation_moment(site, incident, now)
+        found = memo.get(incident.slug)
+        if found is not None and found[0] is incident and found[1] is postmortem and found[2] == moment:
+            made[incident.slug] = found[3]
+        else:
+            made[incident.slug] = obligation(site, incident, now)
+        kept[incident.slug] = (incident, postmortem, moment, made[incident.slug])
+    memo.clear()
+    memo.update(kept)
+    return made
 
 
 @dataclass(frozen=True)

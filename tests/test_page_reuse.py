@@ -4,6 +4,7 @@ instead of rendering them again, and still writes exactly what a full build writ
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ from statusgen.render.keys import PageKeys
 from statusgen.render.pages import _OPEN_OBLIGATIONS as OPEN
 from statusgen.render.pages import PageRenderer
 from statusgen.render.paging import paginate
-from statusgen.render.views import view_moment, views_for_site
+from statusgen.render.views import view_digest, view_digests, view_moment, views_for_site
 from statusgen.write import Staging
 from tests.test_cache_parallel import same_tree
 
@@ -321,6 +322,29 @@ def test_an_obligation_follows_from_the_incident_its_postmortem_and_its_moment(c
             assert first[incident.slug] == second[incident.slug], incident.slug
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(MINUTES, min_size=2, max_size=5))
+def test_a_warm_process_remembers_obligations_and_view_digests_only_while_they_hold(
+        corpus_model: Site, minutes: list[int]) -> None:
+    """A warm process's builds, one after the other at any times (later or earlier), with one memo each: every
+    obligation and view digest is what they are made from scratch, whatever the memo held from the build before;
+    and it holds this build's. An incident whose postmortem changed (another object) gets its obligation again."""
+    model = under_policy(corpus_model)
+    fingerprints = {item.path: hashlib.blake2b(item.path.encode(), digest_size=20).digest()
+                    for item in (*model.incidents, *model.maintenances)}
+    items = [*model.incidents, *model.maintenances]
+    owed, viewed = {}, {}  # the memos
+    for n, minute in enumerate(minutes):
+        now = NOW + timedelta(minutes=minute)
+        if n == len(minutes) - 1:  # a postmortem edited: the same incident objects, another postmortem object
+            linked = next(p for p in model.postmortems if p.incidents)
+            edited = dataclasses.replace(linked, published=linked.published + timedelta(days=3))
+            model = dataclasses.replace(model, postmortems=tuple(edited if p is linked else p for p in model.postmortems))
+        assert obligations(model, now, owed) == obligations(model, now)
+        assert view_digests(items, fingerprints, now, viewed) == {i.slug: view_digest(i, fingerprints[i.path], now) for i in items}
+        assert owed.keys() == {i.slug for i in model.incidents} and viewed.keys() == {i.slug for i in items}
+
+
 def count_incident_values(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The incidents whose page's values are made (only for a page that is rendered)."""
     made: list[str] = []
@@ -375,6 +399,25 @@ def test_an_incident_page_is_made_again_only_when_its_item_postmortem_or_obligat
     postmortem.write_text(postmortem.read_text().replace("title: Postmortem", "title: Our postmortem", 1))
     assert rebuilt(soonest.due) == [linked.slug]
     assert "Our postmortem" in text_of(out, f"incidents/{linked.slug}/index.html")
+
+
+@EVERY_CACHE
+def test_a_rebuild_shows_a_maintenance_window_in_each_phase_as_a_full_build_does(
+        site: Path, tmp_path: Path, kind: str) -> None:
+    """A window's view and page change with its phase, though its file does not: a rebuild as it starts and as it
+    ends, with each kind of cache, writes what a full build writes, its page saying so."""
+    start = NOW + timedelta(days=1)
+    (site / "content/incidents/window-soon.md").write_text(
+        f"---\ntitle: Database upgrade\nkind: maintenance\nstate: scheduled\nscheduled_start: {start:%Y-%m-%dT%H:%M:%SZ}\n"
+        f"scheduled_end: {start + timedelta(hours=2):%Y-%m-%dT%H:%M:%SZ}\ncomponents:\n  api: under_maintenance\n---\n\n"
+        "The API will be read-only while the database is upgraded.\n")
+    cache = caches(site, kind)
+    out, full = tmp_path / "out", tmp_path / "full"
+    for now, phase in ((NOW, "Upcoming"), (start + timedelta(hours=1), "In progress"), (start + timedelta(hours=3), "Completed")):
+        assert build(site, out, now=now, cache=cache()).ok
+        assert build(site, full, now=now).ok
+        assert same_tree(out, full), now
+        assert phase in text_of(out, "incidents/window-soon/index.html")
 
 
 @EVERY_CACHE

@@ -35,7 +35,7 @@ from statusgen.render.charts import Bar, column_chart, row_chart
 from statusgen.render.formatting import Formatter, page_file, relative_root
 from statusgen.render.keys import PageKeys
 from statusgen.render.paging import PER_PAGE, Pager, paginate
-from statusgen.render.views import ItemView, Views, view_digest, view_span
+from statusgen.render.views import ItemView, Views, view_digests, view_span
 from statusgen.reports import Report, Reports
 from statusgen.uptime import Uptime, day_bounds, percent
 
@@ -98,9 +98,11 @@ class PageRenderer:
     """Holds what every page shares; each method returns artifacts."""
 
     def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 known_views: Known | None = None, known_uptime: Known | None = None) -> None:
+                 known_views: Known | None = None, known_uptime: Known | None = None,
+                 memo: Callable[[str], dict[str, Any]] | None = None) -> None:
         """``fingerprints``: by source path, see :func:`statusgen.content.fingerprints` (with a cache);
-        ``known_views``: see :func:`views_for_site`; ``known_uptime``: see :class:`Uptime`."""
+        ``known_views``: see :func:`views_for_site`; ``known_uptime``: see :class:`Uptime`; ``memo``: by kind, what
+        this process derived in its last build (see :meth:`statusgen.cache.ValidationCache.memo`)."""
         self.site = site
         self.env = env
         self.now = now
@@ -109,15 +111,14 @@ class PageRenderer:
         """Set by :meth:`reuse`: pages keep a key, and an unchanged one is not rendered again."""
         self.fingerprints: Mapping[str, bytes] = fingerprints or {}
         items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
-        self.view_digests = {item.slug: view_digest(item, fingerprint, now) for item in items
-                             if (fingerprint := self.fingerprints.get(item.path)) is not None}
+        self.view_digests = view_digests(items, self.fingerprints, now, memo("views") if memo is not None else None)
         """By slug, what each item's view is made from (see :func:`view_digest`), when the item has a fingerprint."""
         self.kept_views = Kept(known_views)
         """By :func:`view_digest`, the views of the items with a fingerprint, for the next build."""
         self.views = Views(site, now, self.view_digests, self.kept_views)
         """By slug, every item's view (each made or read when first asked for)."""
         self.statuses = component_statuses(site, now)
-        self.obligations = obligations(site, now)
+        self.obligations = obligations(site, now, memo("obligations") if memo is not None else None)
         self.kept_uptime = Kept(known_uptime)
         """By a digest of the settled incidents of each component, its uptime segments, for the next build."""
         self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime)

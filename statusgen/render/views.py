@@ -125,13 +125,38 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
     """A digest of what an item's view is made from, given statusgen's code and the configuration: the item
     (its ``fingerprint``, see :func:`statusgen.content.fingerprints`) and its :func:`view_moment`. Two views
     with the same digest are the same, so it stands in for the view in page keys and keys kept views."""
-    settled = isinstance(item, Incident) and item.settled(now)  # nine in ten: no moment to pickle
-    moment = _NO_MOMENT if settled else pickle.dumps(view_moment(item, now), protocol=5)
-    return hashlib.blake2b(b"view\0" + fingerprint + moment, digest_size=20).digest()
+    return _view_digest(fingerprint, view_moment(item, now))
+
+
+def _view_digest(fingerprint: bytes, moment: object) -> bytes:
+    pickled = _NO_MOMENT if moment is None else pickle.dumps(moment, protocol=5)  # None: nine in ten, settled
+    return hashlib.blake2b(b"view\0" + fingerprint + pickled, digest_size=20).digest()
 
 
 #: The pickle of a settled incident's :func:`view_moment`.
 _NO_MOMENT = pickle.dumps(None, protocol=5)
+
+
+def view_digests(items: Iterable[Incident | Maintenance], fingerprints: Mapping[str, bytes], now: datetime,
+                 memo: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """By slug, the :func:`view_digest` of each of ``items`` that has a fingerprint. ``memo``: what an earlier build
+    of this process made (see :meth:`statusgen.cache.ValidationCache.memo`), a digest taken from it when made from
+    the same fingerprint and moment; it is left holding this build's."""
+    made: dict[str, bytes] = {}
+    kept: dict[str, tuple[bytes, object, bytes]] = {}
+    for item in items:
+        fingerprint = fingerprints.get(item.path)
+        if fingerprint is None:
+            continue
+        moment = view_moment(item, now)
+        found = memo.get(item.slug) if memo is not None else None
+        digest = found[2] if found is not None and found[0] == fingerprint and found[1] == moment else \
+            _view_digest(fingerprint, moment)
+        made[item.slug], kept[item.slug] = digest, (fingerprint, moment, digest)
+    if memo is not None:
+        memo.clear()
+        memo.update(kept)
+    return made
 
 
 class Views(Mapping[str, ItemView]):
