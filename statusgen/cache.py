@@ -162,7 +162,7 @@ class Chunks:
         return entries.get(key) if entries is not None else None
 
     def keeping(self, order: Iterable[tuple[str, bytes]], used: Mapping[bytes, object], *,
-                salt: str = "") -> tuple[Chunks, bool, list[tuple[str, dict[bytes, object]]]]:
+                salt: str) -> tuple[Chunks, bool, list[tuple[str, dict[bytes, object]]]]:
         """Chunks holding exactly ``used``, in ``order`` (each key with its entry's name; any key of ``used`` not
         in it goes last), whether they differ from these, and (with a folder) the files to write for those: each new
         chunk's file name (see :func:`chunk_name`, of ``salt``, the build's) and entries, for :func:`write_chunks`. A
@@ -298,14 +298,12 @@ class ValidationCache:
             self._derived[kind] = Chunks(stored, folder=self._folder(index), mapped=not self.hold)
         return self._derived[kind]
 
-    def memo(self, kind: str) -> dict[str, Any]:
+    def memo(self, kind: str) -> dict[str, Any] | None:
         """What this process derived of ``kind`` in its builds, by name, each value with what it was made from for the
         deriving code to check (:func:`statusgen.obligations.obligations`, the view digests): kept from one build to
         the next by a cache that holds its entries (:attr:`hold`), whose unchanged items are the same objects from
-        build to build, and dropped with the salt; a new table each time from any other, whose items are new."""
-        if not self.hold:
-            return {}
-        return self._memos.setdefault(kind, {})
+        build to build, and dropped with the salt. None from any other: its next build's items are new objects."""
+        return self._memos.setdefault(kind, {}) if self.hold else None
 
     @contextlib.contextmanager
     def saved_later(self) -> Iterator[list[Callable[[], object]]]:
@@ -498,9 +496,9 @@ def chunk_name(salt: str, keys: tuple[bytes, ...]) -> str:
     digest of what its entry was made from, and the salt of everything else, so two chunks of one name hold the
     same. Named without pickling the chunk, a process that keeps its chunks in memory (see
     :attr:`ValidationCache.hold`) knows their names at once and leaves their writing to a forked worker."""
-    digest = hashlib.blake2b(salt.encode(), digest_size=16)
-    for key in keys:
-        digest.update(key)
+    digest = hashlib.blake2b(hashlib.blake2b(salt.encode()).digest(), digest_size=16)
+    for key in keys:  # each with its length: no two lists of keys make the same bytes
+        digest.update(len(key).to_bytes(2, "little") + key)
     return f"{digest.hexdigest()}.pickle"
 
 

@@ -629,14 +629,14 @@ def test_kept_chunks_hold_each_used_entry_once_in_the_given_order_then_the_rest(
     names = {}
     for name, k in named:
         names.setdefault(k, name)
-    made, _, _ = statusgen.cache.Chunks(folder=None).keeping(named, used)
+    made, _, _ = statusgen.cache.Chunks(folder=None).keeping(named, used, salt="")
     chunks = [entries for _, (_, entries) in sorted(made.stored.items())]
     assert [k for entries in chunks for k in entries] == expected
     assert all(entries[k] == used[k] for entries in chunks for k in entries)
     for entries in chunks[:-1]:  # each but the last ends where a name says so, or full
         last = list(entries)[-1]
         assert len(entries) == statusgen.cache.CHUNK_MAX or statusgen.cache.ends_chunk(names.get(last, last.hex()))
-    again, changed, _ = made.keeping(named, used)
+    again, changed, _ = made.keeping(named, used, salt="")
     assert not changed and again.stored.keys() == made.stored.keys()
 
 

@@ -99,7 +99,7 @@ class PageRenderer:
 
     def __init__(self, site: Site, env: jinja2.Environment, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
                  known_views: Known | None = None, known_uptime: Known | None = None,
-                 memo: Callable[[str], dict[str, Any]] | None = None) -> None:
+                 memo: Callable[[str], dict[str, Any] | None] | None = None) -> None:
         """``fingerprints``: by source path, see :func:`statusgen.content.fingerprints` (with a cache);
         ``known_views``: see :func:`views_for_site`; ``known_uptime``: see :class:`Uptime`; ``memo``: by kind, what
         this process derived in its last build (see :meth:`statusgen.cache.ValidationCache.memo`)."""

@@ -152,7 +152,9 @@ def view_digests(items: Iterable[Incident | Maintenance], fingerprints: Mapping[
         found = memo.get(item.slug) if memo is not None else None
         digest = found[2] if found is not None and found[0] == fingerprint and found[1] == moment else \
             _view_digest(fingerprint, moment)
-        made[item.slug], kept[item.slug] = digest, (fingerprint, moment, digest)
+        made[item.slug] = digest
+        if memo is not None:
+            kept[item.slug] = (fingerprint, moment, digest)
     if memo is not None:
         memo.clear()
         memo.update(kept)
