@@ -64,6 +64,8 @@ def component_statuses(site: Site, now: datetime) -> dict[str, Impact]:
     interval covering ``now``, or any maintenance in progress, puts on it."""
     statuses = {c.id: Impact.OPERATIONAL for c in site.config.components}
     for incident in site.incidents:
+        if incident.settled(now):  # every impact over by now (nine in ten): none covers it
+            continue
         for interval in incident.intervals:
             if interval.covers(now) and interval.impact.rank > statuses[interval.component].rank:
                 statuses[interval.component] = interval.impact

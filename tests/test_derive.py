@@ -16,6 +16,7 @@ from statusgen.build import prepare
 from statusgen.derive import (
     component_last_changes,
     component_status_at,
+    component_statuses,
     history_months,
     incidents_for_component,
     last_change,
@@ -232,6 +233,27 @@ def test_the_overviews_days_hold_the_incidents_that_started_on_each(corpus_site:
     assert [day for day, _ in days] == [today - timedelta(days=n) for n in range(site.config.overview_days)]
     for day, incidents in days:
         assert list(incidents) == [i for i in site.incidents if i.started.astimezone(zone).date() == day]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_each_components_status_is_the_worst_impact_covering_the_build_time(corpus_site: Site, data: st.DataObject) -> None:
+    """Settled incidents are passed over (every impact of theirs is over): the statuses are what the definition gives
+    over every interval and window, at, just before and just after each impact's start and end."""
+    site = corpus_site
+    moments = sorted({t for i in site.incidents for v in i.intervals for t in (v.start, v.end) if t is not None})
+    now = data.draw(st.sampled_from(moments)) + timedelta(seconds=data.draw(st.sampled_from([-1, 0, 1])))
+    expected = {c.id: Impact.OPERATIONAL for c in site.config.components}
+    for item in site.incidents:
+        for v in item.intervals:
+            if v.start <= now and (v.end is None or now < v.end) and v.impact.rank > expected[v.component].rank:
+                expected[v.component] = v.impact
+    for window in site.maintenances:
+        if maintenance_phase(window, now) is MaintenancePhase.IN_PROGRESS:
+            for cid in window.components:
+                if Impact.UNDER_MAINTENANCE.rank > expected[cid].rank:
+                    expected[cid] = Impact.UNDER_MAINTENANCE
+    assert component_statuses(site, now) == expected
 
 
 def test_a_pickled_item_keeps_its_updates_encoded_and_is_equal_to_the_item(corpus_site: Site) -> None:
