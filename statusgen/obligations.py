@@ -98,7 +98,7 @@ def obligation(site: Site, incident: Incident, now: datetime) -> Obligation:
     """Apply the rules in the module docstring to one incident (10,000 of them every build of a large site: each
     step is taken only when it can change the outcome)."""
     policy = site.config.postmortem_policy
-    outage = incident.outage if incident.outage is not None else outages(incident.intervals, now)
+    outage = outage_time(incident, now)  # kept with a resolved incident; so far, by now, for an open one
     severity = incident.severity
     reasons: list[str] = []
     if severity in policy.severities:
