@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from importlib.resources import files
+from pathlib import Path
 
 from statusgen.model import Site
 from statusgen.render import Artifact
+
+#: The embeddable scripts, found as the built-in themes are (see :data:`statusgen.render.theme.BUILTIN_THEMES`).
+_EMBED = Path(__file__).resolve().parent.parent / "embed"
 
 #: The most URLs one sitemap file may list (sitemaps.org); more are split under a sitemap index.
 SITEMAP_URLS = 50_000
@@ -51,7 +54,7 @@ def assets(static: tuple[tuple[str, bytes], ...]) -> list[Artifact]:
 
 def banner_script() -> Artifact:
     """``embed/banner.js``, the in-app banner (docs/embed.md)."""
-    return Artifact("embed/banner.js", files("statusgen.embed").joinpath("banner.js").read_bytes())
+    return Artifact("embed/banner.js", (_EMBED / "banner.js").read_bytes())
 
 
 #: Top-level paths of pages, feeds and files that change with every build. Listed
