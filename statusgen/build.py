@@ -181,8 +181,12 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
     return Written(paths, pages, size, keys, digests, reused, dict(staging.identities))
 
 
-def _run(saves: list[Callable[[], object]]) -> None:
-    """Run what the cache saves later (see :meth:`ValidationCache.saved_later`), once."""
+def _run(saves: list[Callable[[], object]], after: list[Callable[[], object]] | None = None) -> None:
+    """Run what the cache saves later (see :meth:`ValidationCache.saved_later`), once; or, with ``after``, move it
+    there for the caller (see :func:`build`)."""
+    if after is not None:
+        after += saves
+        saves.clear()
     while saves:
         saves.pop(0)()
 
@@ -259,7 +263,7 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
           now: datetime | None = None, internal: bool = False, parallel: bool | None = None,
           cache: ValidationCache | None = None, progress: Progress | None = None,
-          leave: list[object] | None = None) -> BuildResult:
+          leave: list[object] | None = None, after: list[Callable[[], object]] | None = None) -> BuildResult:
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
     or ``site_dir/output-internal`` for an internal build).
 
@@ -269,6 +273,10 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     ``cache`` keeps what validating each file made, so the next build reads only what changed.
     ``leave``: a list the build puts what it made in (the site, what was derived from it) instead of freeing it,
     for a process that ends right after and need not free it (see :func:`statusgen.cli.run`).
+    ``after``: a list the build puts what it would save to disk of ``cache`` and of its page manifest in, instead
+    of saving it (here, or in the forked worker before it renders), for a caller that answers first and saves
+    after (a warm process: see :class:`statusgen.serve.BuildProcess`). What ``cache`` keeps in memory is up to date
+    at once; the saves must run, in order, before the next build with ``cache``.
     """
     started = time.perf_counter()
     output = output if output is not None else site_dir / ("output-internal" if internal else "output")
@@ -284,7 +292,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         lister = Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output))
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
-                      cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave)
+                      cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave, after=after)
     finally:
         if lister is not None:
             lister.close()
@@ -292,15 +300,17 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
 
 def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
            parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
-           spare: Path, lister: Lister | None, leave: list[object] | None) -> BuildResult:
+           spare: Path, lister: Lister | None, leave: list[object] | None,
+           after: list[Callable[[], object]] | None) -> BuildResult:
     # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
-    # there is one, while this process writes its pages; else by this process once the pages are written.
+    # there is one, while this process writes its pages; else by this process once the pages are written; or, with
+    # ``after``, by the caller once it has answered.
     later: contextlib.AbstractContextManager[list[Callable[[], object]]] = (
         cache.saved_later() if cache is not None and cache.path is not None else contextlib.nullcontext([]))
     with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
         if not isinstance(prepared, Prepared):
-            _run(saves)
+            _run(saves, after)
             return BuildResult(False, tuple(prepared))
         if cache is not None:  # exactly what this build made: what it no longer makes is dropped
             cache.keep("views", *prepared.renderer.views.kept())
@@ -331,7 +341,8 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         listed = taken[0] if taken is not None and staging.spare is not None else None
         site_made()
         try:
-            written = write_site(parts, staging, parallel=parallel, progress=progress, listed=listed, saves=saves)
+            written = write_site(parts, staging, parallel=parallel, progress=progress, listed=listed,
+                                 saves=saves if after is None else None)
             maps = sitemap(site, written.pages)
             size = written.bytes + sum(staging.write(artifact) for artifact in maps)
             paths = [*written.paths, *(artifact.path for artifact in maps)]
@@ -346,9 +357,10 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             for kind, made in (("api", fragments), ("reports", reports)):
                 if made is not None:
                     cache.keep(kind, made.order, made.made)
-        _run(saves)  # all of it when no worker took it
+        _run(saves, after)  # all of it when no worker took it
         if manifest is not None:
-            manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities)
+            manifest.record(salt, output, written.keys, written.digests, written.identities | staging.identities,
+                            later=after)
     files = len(written.paths) + len(maps) + 1  # the marker file too
     seconds = time.perf_counter() - started
     log.info("wrote %d files to %s in %.2fs", files, output, seconds)

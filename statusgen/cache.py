@@ -717,11 +717,13 @@ class PageManifest:
         return Reusable(keys, taken)
 
     def record(self, salt: str, output: Path, keys: dict[str, bytes], digests: dict[str, bytes],
-               identities: dict[str, Identity] | None = None) -> None:
+               identities: dict[str, Identity] | None = None, *, later: list[Callable[[], object]] | None = None) -> None:
         """Keep the keys of the pages just written into ``output``, with their files' identities (``identities``:
         as the build saw them when it wrote or kept each file; a ``stat`` for any other) and digests
         (``digests``: of the pages rendered; a reused page's is the one recorded with its key); the record of
-        the output it replaced is kept as the spare's (a build with a manifest always keeps a spare)."""
+        the output it replaced is kept as the spare's (a build with a manifest always keeps a spare).
+        ``later``: the pickling and writing of the manifest is put in it instead of done (see
+        :func:`statusgen.build.build`'s ``after``); what this manifest keeps in memory is updated at once."""
         marker = identity(f"{output}/{MARKER}")
         if marker is None:
             return
@@ -739,7 +741,15 @@ class PageManifest:
         self._kept = {"current": _Record(salt, marker, pages), "spare": spare}
         if self.path is not None:
             before, self._pickled = self._pickled.get("current"), {}
-            self._pickled["current"] = pickle.dumps(self._kept["current"], protocol=pickle.HIGHEST_PROTOCOL)
-            if spare is not None:  # as it was read or written
-                self._pickled["spare"] = before or pickle.dumps(spare, protocol=pickle.HIGHEST_PROTOCOL)
-            _save(self.path, (self.VERSION, self._pickled))
+            pickled, file, current = self._pickled, self.path, self._kept["current"]
+
+            def save() -> None:
+                pickled["current"] = pickle.dumps(current, protocol=pickle.HIGHEST_PROTOCOL)
+                if spare is not None:  # as it was read or written
+                    pickled["spare"] = before or pickle.dumps(spare, protocol=pickle.HIGHEST_PROTOCOL)
+                _save(file, (self.VERSION, pickled))
+
+            if later is None:
+                save()
+            else:
+                later.append(save)

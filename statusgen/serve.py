@@ -37,6 +37,9 @@ from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.parallel import can_fork
 
 log = logging.getLogger(__name__)
+
+#: Seconds without a file event that the watcher waits for before it rebuilds (so saving ten files rebuilds once).
+QUIET = 0.25
 WATCHED = ("content", "themes", "statusgen.toml")
 LIVE_PATH = "/__statusgen/"
 
@@ -59,14 +62,24 @@ def _run_builds(requests: Connection, theirs: Connection, cache: ValidationCache
             arguments = requests.recv()
         except (EOFError, OSError):
             return
+        # What the build saves to disk of its cache and its page manifest is saved once it has answered: the site is
+        # written by then, and the watcher's quiet period leaves the time before the next rebuild (0.05 s of each
+        # rebuild at 10,000 incidents, which the caller no longer waits for).
+        after: list[Callable[[], object]] = []
         try:
-            outcome: tuple[str, object] = ("ok", build(cache=cache, **arguments))
+            outcome: tuple[str, object] = ("ok", build(cache=cache, after=after, **arguments))
         except Exception as exc:  # a bug: raised again where the build was asked for, with this traceback
             outcome = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            after.clear()  # what a build that failed midway saved would be of a part of it
         try:
             requests.send(outcome)
         except (EOFError, OSError):
             return
+        try:
+            for save in after:
+                save()
+        except Exception as exc:  # the cache only makes builds faster: the next one makes again what was not saved
+            log.warning("could not save the cache after a build: %s", exc)
 
 
 class BuildError(Exception):
@@ -221,7 +234,7 @@ class _Changes(FileSystemEventHandler):
 class Watch:
     """Watches a site and rebuilds it; use as a context manager."""
 
-    def __init__(self, rebuilder: Rebuilder, *, quiet: float = 0.25) -> None:
+    def __init__(self, rebuilder: Rebuilder, *, quiet: float = QUIET) -> None:
         self.rebuilder = rebuilder
         self.changes = _Changes(rebuilder.site_dir, rebuilder, quiet)
         self.observer = Observer()

@@ -685,3 +685,46 @@ def test_what_the_cache_keeps_is_saved_by_the_worker_while_this_process_writes(
         monkeypatch.undo()
         assert build(site, tmp_path / "full", now=NOW + timedelta(hours=1)).ok
         assert same_tree(tmp_path / "out", tmp_path / "full")
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["two processes", "one process"])
+def test_a_build_asked_to_leave_its_saves_to_the_caller_writes_nothing_of_its_cache_until_they_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    """A warm process answers first and saves after (``after``, see :class:`statusgen.serve.BuildProcess`): the build
+    returns with its site written and nothing of its cache or page manifest on disk changed, neither by this process
+    nor by the forked worker. Once the caller runs what it left, the next build, in a new process, finds what it
+    finds when the build saved it all itself: it validates nothing, reuses as many files, and writes what a full
+    build writes."""
+    monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
+
+    def rebuilt(name: str, leave: bool) -> tuple[int, list[str]]:
+        site = write_corpus(tmp_path / name, 60)
+        cache_dir, out = site / CACHE_DIR, tmp_path / f"{name}-out"
+        held = ValidationCache(cache_dir / FILE, hold=True)
+        assert build(site, out, now=NOW, cache=held, parallel=parallel).ok
+
+        def on_disk() -> dict[str, tuple[int, int]]:
+            return {str(p.relative_to(cache_dir)): (p.stat().st_mtime_ns, p.stat().st_ino)
+                    for p in cache_dir.rglob("*") if p.is_file() and "templates" not in p.parts}
+
+        before = on_disk()
+        edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+        edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        after: list[Any] = [] if leave else None  # type: ignore[assignment]
+        assert build(site, out, now=NOW + timedelta(hours=1), cache=held, parallel=parallel, after=after).ok
+        assert "A sentence added later." in (out / "incidents" / edited.stem / "index.html").read_text()
+        if leave:
+            assert on_disk() == before and after  # nothing saved yet: all of it left to the caller
+            for save in after:
+                save()
+        assert on_disk() != before
+        with monkeypatch.context() as patched:
+            reads = count_reads(patched)
+            again = build(site, out, now=NOW + timedelta(hours=1), cache=ValidationCache(cache_dir / FILE), parallel=parallel)
+        assert again.ok
+        assert build(site, tmp_path / f"{name}-full", now=NOW + timedelta(hours=1)).ok
+        assert same_tree(out, tmp_path / f"{name}-full")
+        return again.reused, reads
+
+    left, saved = rebuilt("left", True), rebuilt("saved", False)
+    assert left == saved and left[1] == [] and left[0] > 0
