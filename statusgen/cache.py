@@ -362,23 +362,38 @@ class ValidationCache:
             write(kept, remade, writes)
         return kept
 
-    def known(self, file: ContentFile) -> bytes | None:
-        """The key of ``file`` when its inode, size and times are those it had when a build last read it
-        (so it is not read again); None when it must be read, and :meth:`learn` told its key."""
-        try:
-            found = os.stat(file.location)
-        except OSError:
-            return None
-        stat = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
-        self._looked[file.path] = stat
-        stored = self._stats.get(file.path)
-        if stored is None or stored[0] != stat:
-            return None
-        self._stats_now[file.path] = stored
-        return stored[1]
+    def unchanged(self, files: Iterable[ContentFile]) -> tuple[dict[str, bytes], dict[str, object], list[ContentFile]]:
+        """Which of ``files`` need not be read again (every file, every build, in one pass): by path, the key and the
+        entry of each file whose inode, size and times are those it had when a build last read it and whose entry
+        this cache holds; and the files to read, in order, whose keys :meth:`learn` is told once they are read."""
+        keys: dict[str, bytes] = {}
+        entries: dict[str, object] = {}
+        unread: list[ContentFile] = []
+        looked, stats, stats_now, used, held, stat = self._looked, self._stats, self._stats_now, self._used, self._entries, os.stat
+        for file in files:
+            path = file.path
+            try:
+                found = stat(file.location)
+            except OSError:
+                unread.append(file)
+                continue
+            now = looked[path] = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+            stored = stats.get(path)
+            if stored is None or stored[0] != now:
+                unread.append(file)
+                continue
+            stats_now[path] = stored
+            key = stored[1]
+            entry = held.get(key)
+            if entry is None:  # a damaged chunk's: read again
+                unread.append(file)
+                continue
+            used[key] = entries[path] = entry
+            keys[path] = key
+        return keys, entries, unread
 
     def learn(self, file: ContentFile, key: bytes) -> None:
-        """Remember the key of ``file``, just read, under the times :meth:`known` saw before it was read (a change
+        """Remember the key of ``file``, just read, under the times :meth:`unchanged` saw before it was read (a change
         since gives it new ones); unless it changed too recently for its times to be trusted (see ``RACY_NS``)."""
         stat = self._looked.get(file.path)
         if stat is not None and max(stat[2], stat[3]) < self._trusted_before:
