@@ -19,12 +19,13 @@ from pathlib import Path
 
 from statusgen.cache import ValidationCache, page_digest
 from statusgen.check import policy_findings
+from statusgen.child import InChild, can_fork
 from statusgen.collector import collector_kept_off
 from statusgen.content import load_site
 from statusgen.diagnostics import Diagnostic, Severity, error, has_errors, sorted_diagnostics
 from statusgen.kept import Kept
 from statusgen.model import Site
-from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two, release_free_memory, worth_writing_in_two
+from statusgen.parallel import PARALLEL_FROM, Turns, in_two, release_free_memory, worth_writing_in_two
 from statusgen.render import Artifact
 from statusgen.render.api import Fragments, StatuspageApi, postmortems_api, statusgen_api
 from statusgen.render.badges import badge_files
@@ -33,6 +34,7 @@ from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import Theme, load_theme
+from statusgen.sources import Walked
 from statusgen.write import Identity, Lister, Listing, Staging, check_unique, spare_of
 
 log = logging.getLogger(__name__)
@@ -238,12 +240,15 @@ class Prepared:
 
 
 def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime,
-            cache: ValidationCache | None = None, progress: Progress | None = None) -> Prepared | list[Diagnostic]:
-    """Read, validate and derive; nothing is rendered. The diagnostics alone when the site cannot be built."""
+            cache: ValidationCache | None = None, progress: Progress | None = None,
+            walked: InChild[Walked] | None = None) -> Prepared | list[Diagnostic]:
+    """Read, validate and derive; nothing is rendered. The diagnostics alone when the site cannot be built.
+    ``walked``: see :func:`build`."""
     compiled = cache.path.parent / "templates" if cache is not None and cache.path is not None else None
     themes: list[tuple[Theme | None, list[Diagnostic]]] = []  # compiled while a forked worker starts validating
     loaded = load_site(site_dir, base_url=base_url, strict=strict, cache=cache, progress=progress,
-                       meanwhile=lambda config: themes.append(load_theme(site_dir, config.theme, compiled)))
+                       meanwhile=lambda config: themes.append(load_theme(site_dir, config.theme, compiled)),
+                       walked=walked.result() if walked is not None and cache is not None else None)
     diagnostics = list(loaded.diagnostics)
     if loaded.site is None or has_errors(diagnostics, strict=strict):
         return diagnostics
@@ -263,7 +268,8 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
           now: datetime | None = None, internal: bool = False, parallel: bool | None = None,
           cache: ValidationCache | None = None, progress: Progress | None = None,
-          leave: list[object] | None = None, after: list[Callable[[], object]] | None = None) -> BuildResult:
+          leave: list[object] | None = None, after: list[Callable[[], object]] | None = None,
+          walked: InChild[Walked] | None = None) -> BuildResult:
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
     or ``site_dir/output-internal`` for an internal build).
 
@@ -277,6 +283,9 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     of saving it (here, or in the forked worker before it renders), for a caller that answers first and saves
     after (a warm process: see :class:`statusgen.serve.BuildProcess`). What ``cache`` keeps in memory is up to date
     at once; the saves must run, in order, before the next build with ``cache``.
+    ``walked``: a child taking :func:`statusgen.sources.walk` of ``site_dir`` for this build, started before the build
+    was imported (see :func:`statusgen.cli.main`); the build waits for its result, or walks itself without one, and
+    ends the child either way.
     """
     started = time.perf_counter()
     output = output if output is not None else site_dir / ("output-internal" if internal else "output")
@@ -292,23 +301,26 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         lister = Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output))
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
-                      cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave, after=after)
+                      cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave, after=after,
+                      walked=walked)
     finally:
         if lister is not None:
             lister.close()
+        if walked is not None:
+            walked.close()
 
 
 def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
            parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
            spare: Path, lister: Lister | None, leave: list[object] | None,
-           after: list[Callable[[], object]] | None) -> BuildResult:
+           after: list[Callable[[], object]] | None, walked: InChild[Walked] | None) -> BuildResult:
     # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
     # there is one, while this process writes its pages; else by this process once the pages are written; or, with
     # ``after``, by the caller once it has answered.
     later: contextlib.AbstractContextManager[list[Callable[[], object]]] = (
         cache.saved_later() if cache is not None and cache.path is not None else contextlib.nullcontext([]))
     with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
-        prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress)
+        prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress, walked=walked)
         if not isinstance(prepared, Prepared):
             _run(saves, after)
             return BuildResult(False, tuple(prepared))

@@ -46,7 +46,7 @@ from typing import Any, cast
 
 from statusgen.kept import ends_run
 from statusgen.model import Encoded
-from statusgen.sources import ContentFile
+from statusgen.sources import ContentFile, Stat
 from statusgen.write import MARKER, Identity, file_identity
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,6 @@ FILE = "validated.pickle"
 #: ``<kind>.pickle`` and a folder ``<kind>/`` of chunks beside it: by the digest of what each was made from.
 DERIVED = ("views", "api", "reports", "uptime")
 
-#: A content file's inode, size, and modification and change times (ns).
-Stat = tuple[int, int, int, int]
 
 #: A file changed less than this before a build looked at it is read again by the next build, whatever its
 #: times say: a second write within the same tick of the file system's clock would have left them as they
@@ -362,22 +360,21 @@ class ValidationCache:
             write(kept, remade, writes)
         return kept
 
-    def unchanged(self, files: Iterable[ContentFile]) -> tuple[dict[str, bytes], dict[str, object], list[ContentFile]]:
-        """Which of ``files`` need not be read again (every file, every build, in one pass): by path, the key and the
-        entry of each file whose inode, size and times are those it had when a build last read it and whose entry
-        this cache holds; and the files to read, in order, whose keys :meth:`learn` is told once they are read."""
+    def unchanged(self, files: list[ContentFile], seen: list[Stat | None]) -> tuple[dict[str, bytes], dict[str, object], list[ContentFile]]:
+        """Which of ``files`` need not be read again (every file, every build, in one pass), given what a ``stat`` of
+        each saw (``seen``, in the same order: see :func:`statusgen.sources.walk`): by path, the key and the entry of
+        each file whose inode, size and times are those it had when a build last read it and whose entry this cache
+        holds; and the files to read, in order, whose keys :meth:`learn` is told once they are read."""
         keys: dict[str, bytes] = {}
         entries: dict[str, object] = {}
         unread: list[ContentFile] = []
-        looked, stats, stats_now, used, held, stat = self._looked, self._stats, self._stats_now, self._used, self._entries, os.stat
-        for file in files:
-            path = file.path
-            try:
-                found = stat(file.location)
-            except OSError:
+        looked, stats, stats_now, used, held = self._looked, self._stats, self._stats_now, self._used, self._entries
+        for file, now in zip(files, seen, strict=True):
+            if now is None:
                 unread.append(file)
                 continue
-            now = looked[path] = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+            path = file.path
+            looked[path] = now
             stored = stats.get(path)
             if stored is None or stored[0] != now:
                 unread.append(file)

@@ -17,6 +17,8 @@ from statusgen import __version__
 
 if TYPE_CHECKING:
     from statusgen.build import BuildResult
+    from statusgen.child import InChild
+    from statusgen.sources import Walked
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -206,17 +208,43 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_CONTENT
 
 
+def _walk_meanwhile(site_dir: Path) -> InChild[Walked] | None:
+    """A forked child taking :func:`statusgen.sources.walk` of ``site_dir`` (every content file and a ``stat`` of
+    each: 50 ms at 10,000 incidents) while this process imports the build (a tenth of a second), for a build with
+    a cache, which compares them with what it kept; None where this process cannot fork."""
+    from statusgen.child import InChild, can_fork
+
+    if not can_fork():
+        return None
+
+    def work() -> Walked:
+        from statusgen.sources import walk
+
+        return walk(site_dir)
+
+    return InChild(work)
+
+
 def _run_build(args: argparse.Namespace, left: list[object] | None = None) -> int:
+    site_dir: Path = args.site_dir
+    if not site_dir.is_dir():
+        print(f"statusgen: error: site directory {site_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    walked = _walk_meanwhile(site_dir) if not args.no_cache else None
+    try:
+        return _built(args, site_dir, left, walked)
+    finally:
+        if walked is not None:
+            walked.close()
+
+
+def _built(args: argparse.Namespace, site_dir: Path, left: list[object] | None, walked: InChild[Walked] | None) -> int:
     from statusgen.build import build
     from statusgen.cache import CACHE_DIR, ValidationCache
     from statusgen.cache import FILE as CACHE_FILE
     from statusgen.progress import TerminalProgress
     from statusgen.write import OutputError
 
-    site_dir: Path = args.site_dir
-    if not site_dir.is_dir():
-        print(f"statusgen: error: site directory {site_dir} does not exist", file=sys.stderr)
-        return EXIT_USAGE
     output: Path = args.output if args.output is not None else site_dir / ("output-internal" if args.internal else "output")
     if output.resolve() == site_dir.resolve() or site_dir.resolve().is_relative_to(output.resolve()):
         print(f"statusgen: error: output {output} would replace the site itself; choose another --output", file=sys.stderr)
@@ -226,7 +254,7 @@ def _run_build(args: argparse.Namespace, left: list[object] | None = None) -> in
     try:
         left = left if left is not None and not args.watch else None  # --watch goes on with another cache
         result = build(site_dir, output, base_url=args.base_url, strict=args.strict, internal=args.internal, cache=cache,
-                       progress=progress, leave=left)
+                       progress=progress, leave=left, walked=walked)
         if left is not None:
             left.append(cache)
     except OutputError as exc:

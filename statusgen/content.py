@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import cast
 
 from statusgen.cache import ValidationCache
+from statusgen.child import can_fork
 from statusgen.config import SiteConfig, load_config
 from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
-from statusgen.parallel import PARALLEL_FROM, Turns, can_fork, in_two_parts
-from statusgen.sources import ContentFile, ContentKind, SourceFile, content_files, read_config_source
+from statusgen.parallel import PARALLEL_FROM, Turns, in_two_parts
+from statusgen.sources import ContentFile, ContentKind, SourceFile, Walked, content_files, read_config_source, walk
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,12 @@ def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: Valida
 
 def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, cache: ValidationCache | None = None,
               progress: Callable[[str, int, int], None] | None = None,
-              meanwhile: Callable[[SiteConfig], object] | None = None) -> Loaded:
+              meanwhile: Callable[[SiteConfig], object] | None = None,
+              walked: Walked | None = None) -> Loaded:
     """Read, validate and model the site in ``site_dir``; ``cache`` keeps what
     validating each file made, for the next build. ``meanwhile`` is called with the configuration, once it
-    is valid, while a forked worker starts validating (see :func:`validate_all`)."""
+    is valid, while a forked worker starts validating (see :func:`validate_all`). ``walked``: the content files
+    and their stats as :func:`statusgen.sources.walk` took them for this build, when it was taken already."""
     config_source = read_config_source(site_dir)
     if isinstance(config_source, Diagnostic):
         return Loaded(None, (config_source,))
@@ -139,13 +142,18 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
     if config is None:
         return Loaded(None, tuple(sorted_diagnostics(diagnostics)))
 
-    found = content_files(site_dir)
+    if walked is not None:
+        found, seen = walked
+    elif cache:
+        found, seen = walk(site_dir)
+    else:  # nothing to compare them with: listed, not looked at
+        found, seen = content_files(site_dir), []
     diagnostics += duplicate_slugs(found)
     if cache:
         cache.begin(f"{config_source.text}\0{base_url}")
     # What is unchanged since a build read it is not read again.
     keys, results, unread = cast(tuple[dict[str, bytes], dict[str, Validated], list[ContentFile]],
-                                 cache.unchanged(found)) if cache else ({}, {}, list(found))
+                                 cache.unchanged(found, seen)) if cache else ({}, {}, list(found))
     for file, (key, made) in zip(unread, validate_all(unread, config, cache, progress, total=len(found),
                                                              meanwhile=meanwhile and functools.partial(meanwhile, config)), strict=True):
         if isinstance(made, Diagnostic):

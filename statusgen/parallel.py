@@ -3,7 +3,7 @@
 A forked child inherits the parent's memory, so the site it works on is never
 pickled; only its results come back. Forking is only safe from a process with
 one thread (a fork taken while another thread holds a lock can deadlock), so
-:func:`can_fork` says no in a process with others and the work runs in one
+:func:`statusgen.child.can_fork` says no in a process with others and the work runs in one
 process, with the same result. (``serve`` and ``build --watch`` run watcher and
 server threads, so they build in a process of their own, started before those:
 :class:`statusgen.serve.BuildProcess`.)
@@ -16,7 +16,6 @@ import ctypes.util
 import functools
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.sharedctypes import Synchronized
@@ -54,11 +53,6 @@ def worth_writing_in_two() -> bool:
     release_free_memory()
     held = resident_bytes()
     return held is None or held < WRITE_IN_TWO_BELOW
-
-
-def can_fork() -> bool:
-    """True on a system with fork and more than one core, from a single-threaded process."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) > 1
 
 
 @functools.cache

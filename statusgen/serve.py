@@ -34,7 +34,7 @@ from watchdog.observers import Observer
 
 from statusgen.build import BuildResult, build
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
-from statusgen.parallel import can_fork
+from statusgen.child import can_fork
 
 log = logging.getLogger(__name__)
 

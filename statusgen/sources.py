@@ -172,6 +172,30 @@ def content_files(site_dir: Path) -> list[ContentFile]:
     return found
 
 
+#: A content file's inode, size, and modification and change times (ns): what tells a build it is unchanged.
+Stat = tuple[int, int, int, int]
+
+
+#: What :func:`walk` returns.
+Walked = tuple[list["ContentFile"], list[Stat | None]]
+
+
+def walk(site_dir: Path) -> Walked:
+    """Every content file (see :func:`content_files`) and, in the same order, its :data:`Stat` (None for one that
+    could not be looked at): what a build with a cache looks at first, every file every time (a ``stat`` of
+    11,100 files takes about 30 ms). The command line has a forked child take it while it imports the build."""
+    found = content_files(site_dir)
+    stats: list[Stat | None] = []
+    for file in found:
+        try:
+            seen = os.stat(file.location)
+        except OSError:
+            stats.append(None)
+            continue
+        stats.append((seen.st_ino, seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns))
+    return found, stats
+
+
 def in_path_order(names: list[str]) -> list[str]:
     """Relative paths sorted folder by folder (a folder's files together, by name); the names of a flat folder,
     the usual, sort as they are, several times faster."""

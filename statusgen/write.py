@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from statusgen.child import InChild
 from statusgen.render import Artifact
 
 if TYPE_CHECKING:
@@ -273,54 +273,27 @@ class Lister:
     10,000 folders took a sixth of a second of the worker's time before it could write, and a ``stat`` of its
     12,000 pages a twentieth of a second before the worker was forked; a restored output's pages are checked
     by their bytes meanwhile too, see :meth:`statusgen.cache.PageManifest.restored`). Only from a process that
-    :func:`statusgen.parallel.can_fork`; what the child found is what the folders held when it looked, so nothing
+    :func:`statusgen.child.can_fork`; what the child found is what the folders held when it looked, so nothing
     else may change them before it is used. :meth:`result` is None when the child failed; :meth:`close` ends it
     either way."""
 
     def __init__(self, folder: Path | None, also: Callable[[], Kept | None] | None = None) -> None:
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: only its work and the pipe, then gone without running anything of the parent's
-            code = 1
-            try:
-                os.close(read)
-                seen: dict[str, Identity] = {}
-                listed = list_tree(str(folder), seen) if folder is not None else None
-                data = pickle.dumps((listed, seen, also() if also is not None else None), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as stream:
-                    stream.write(data)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._pid: int | None = pid
-        self._read = os.fdopen(read, "rb")
-        self._taken: tuple[Listing | None, dict[str, Identity], Kept | None] | None = None
+        def take() -> tuple[Listing | None, dict[str, Identity], Kept | None]:
+            seen: dict[str, Identity] = {}
+            listed = list_tree(str(folder), seen) if folder is not None else None
+            return listed, seen, also() if also is not None else None
+
+        self._child = InChild(take)
 
     def result(self) -> tuple[Listing | None, dict[str, Identity], Kept | None] | None:
         """The listing (None without a folder), by path each listed file's identity, and what ``also`` returned
         (waiting for them); None when the child could not take them. Asked for again, the same."""
-        if self._taken is not None:
-            return self._taken
-        if self._pid is None:
-            return None
-        try:
-            data = self._read.read()
-            taken = pickle.loads(data) if data else None
-        except Exception:  # a child cut short: what it was to take is taken again where it is needed
-            taken = None
-        self.close()
-        self._taken = taken if isinstance(taken, tuple) else None
-        return self._taken
+        taken = self._child.result()
+        return taken if isinstance(taken, tuple) else None
 
     def close(self) -> None:
         """Stop reading (a child still writing then ends) and reap the child."""
-        if self._pid is None:
-            return
-        self._read.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
-        self._pid = None
+        self._child.close()
 
 
 def _parents(path: str) -> Iterator[str]:

@@ -728,3 +728,45 @@ def test_a_build_asked_to_leave_its_saves_to_the_caller_writes_nothing_of_its_ca
 
     left, saved = rebuilt("left", True), rebuilt("saved", False)
     assert left == saved and left[1] == [] and left[0] > 0
+
+
+@pytest.mark.parametrize("child", ["walks", "fails"])
+def test_the_command_line_has_a_child_look_at_the_content_files_while_it_imports_the_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str) -> None:
+    """``statusgen build`` with a cache forks a child that lists the content files and looks at each (``walk``)
+    while this process imports the build; the build takes its result instead of walking them itself. When the
+    child fails, the build walks them itself. Either way the rebuild reads only the edited file and writes what a
+    build without a cache writes; without a cache, nothing walks them (the files are listed, not looked at)."""
+    import statusgen.child
+    import statusgen.sources
+
+    site = write_corpus(tmp_path / "site", 30)
+    monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
+    monkeypatch.setattr(statusgen.child, "can_fork", lambda: True)  # as from a new process
+    walks = tmp_path / "walks.txt"  # which process walked, across the fork
+    real_walk = statusgen.sources.walk
+    parent = os.getpid()
+
+    def walk(site_dir: Path) -> Any:
+        with open(walks, "a", encoding="utf-8") as log:
+            log.write(f"{'parent' if os.getpid() == parent else 'child'}\n")
+        if child == "fails" and os.getpid() != parent:
+            raise OSError("the child could not look")
+        return real_walk(site_dir)
+
+    monkeypatch.setattr(statusgen.sources, "walk", walk)
+    monkeypatch.setattr(statusgen.content, "walk", walk)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(NOW.timestamp())))
+    assert main(["build", "-s", str(site)]) == 0
+    edited = sorted((site / "content/incidents").glob("*-incident-*.md"))[3]
+    edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+    walks.unlink()
+    with monkeypatch.context() as patched:
+        reads = count_reads(patched)
+        assert main(["build", "-s", str(site)]) == 0
+    assert reads == [f"content/incidents/{edited.name}"]
+    assert walks.read_text().split() == (["child"] if child == "walks" else ["child", "parent"])
+    walks.unlink()
+    assert main(["build", "-s", str(site), "--no-cache", "-o", str(tmp_path / "full")]) == 0
+    assert not walks.exists()
+    assert same_tree(site / "output", tmp_path / "full")

@@ -293,9 +293,7 @@ def test_the_manifest_records_each_page_as_it_is_on_disk(site: Path, tmp_path: P
     ``stat`` of every page at the end): they must be the files' own, or the next build would render them all."""
     import pickle
 
-    import statusgen.parallel
-
-    monkeypatch.setattr(statusgen.parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)
     out = tmp_path / "out"
     before = None
     for n, now in enumerate([NOW, NOW, LATER, LATER + timedelta(hours=1)]):
