@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from statusgen.cache import ValidationCache
 from statusgen.child import can_fork
@@ -162,10 +162,38 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         if key is not None:
             keys[file.path] = key
         results[file.path] = made
+    if cache:
+        cache.finish((file.path, keys[file.path]) for file in found if file.path in keys)
+    memo = cache.memo("load") if cache else None
+    # A warm process whose last load had these very files, all but a few incidents' the same objects: that load's
+    # site with those incidents put in (see _as_before). Else the site is made from every file.
+    again = _as_before(memo, config, found, results, keys) if memo else None
+    if again is not None:
+        site, carried, prints = again
+    else:
+        site, carried = _site_of(config, found, results)
+        prints = fingerprints(site, keys) if cache else {}
+    ordered = sorted_diagnostics([*diagnostics, *carried])
+    if has_errors(ordered, strict=strict):
+        if memo is not None:
+            memo.clear()
+        return Loaded(None, tuple(ordered))
+    if memo is not None:
+        memo.clear()
+        memo.update(paths=[file.path for file in found], results=results, site=site, carried=carried, fingerprints=prints,
+                    at={incident.path: n for n, incident in enumerate(site.incidents)})
+    return Loaded(site, tuple(ordered), prints)
+
+
+def _site_of(config: SiteConfig, found: Sequence[ContentFile],
+             results: dict[str, Validated]) -> tuple[Site, list[Diagnostic]]:
+    """The site made from what validating each of ``found`` gave (``results``, by path; a file without one could
+    not be read), with what validating said of the files and what linking postmortems found."""
     incidents: list[Incident] = []
     maintenances: list[Maintenance] = []
     postmortems: list[Postmortem] = []
     named_lines: dict[str, dict[str, int]] = {}
+    diagnostics: list[Diagnostic] = []
     for file in found:
         if file.path not in results:
             continue
@@ -181,13 +209,8 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
             named_lines[file.slug] = lines
             if postmortem is not None:
                 postmortems.append(postmortem)
-    if cache:
-        cache.finish((file.path, keys[file.path]) for file in found if file.path in keys)
     linked, link_problems = link_postmortems(incidents, maintenances, postmortems, named_lines)
     diagnostics += link_problems
-    ordered = sorted_diagnostics(diagnostics)
-    if has_errors(ordered, strict=strict):
-        return Loaded(None, tuple(ordered))
     site = Site(
         config=config,
         # Newest first, then by slug; attrgetter makes the keys in C (3 ms for 10,000 incidents, against 4 to 5 ms).
@@ -195,7 +218,37 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         maintenances=tuple(sorted(maintenances, key=attrgetter("scheduled_start", "slug"), reverse=True)),
         postmortems=tuple(sorted(postmortems, key=attrgetter("published", "slug"), reverse=True)),
     )
-    return Loaded(site, tuple(ordered), fingerprints(site, keys) if cache else {})
+    return site, diagnostics
+
+
+def _as_before(memo: dict[str, Any], config: SiteConfig, found: Sequence[ContentFile], results: dict[str, Validated],
+               keys: dict[str, bytes]) -> tuple[Site, list[Diagnostic], dict[str, bytes]] | None:
+    """What :func:`_site_of` and :func:`fingerprints` would make, from what the last load of a warm process made
+    (``memo``, see :meth:`ValidationCache.memo`), when that is cheaper to tell: the same files, in the same order, each
+    validated to the very object it was then but some incidents, each still an incident that started when it did,
+    names the postmortem it named and has nothing said of it, then or now. Those take their places in the site (with
+    their postmortem links as they were) and their fingerprints are made again; None when anything else changed.
+    About 40 ms of a warm rebuild at 10,000 incidents: the postmortem links, the sort, the fingerprints."""
+    before: dict[str, Validated] = memo["results"]
+    if len(results) != len(found) or len(found) != len(before) or memo["paths"] != [file.path for file in found]:
+        return None
+    incidents = list(memo["site"].incidents)
+    made = memo["fingerprints"]
+    for path in [path for path, result in results.items() if result is not before[path]]:
+        new, old = results[path], before[path]
+        now, then = new[0], old[0]
+        if (not isinstance(now, Incident) or not isinstance(then, Incident) or new[1] or old[1]
+                or now.postmortem != then.postmortem or now.started != then.started):
+            return None
+        if made is memo["fingerprints"]:
+            made = dict(made)
+        n = memo["at"][path]
+        link = incidents[n].postmortem  # as linking made it: the postmortems are as they were
+        incidents[n] = now if now.postmortem == link else replace(now, postmortem=link)
+        made.update(_fingerprints([incidents[n]], keys))
+    site = memo["site"]
+    return Site(config=config, incidents=tuple(incidents), maintenances=site.maintenances, postmortems=site.postmortems), \
+        memo["carried"], made
 
 
 def fingerprints(site: Site, keys: dict[str, bytes]) -> dict[str, bytes]:
@@ -204,7 +257,14 @@ def fingerprints(site: Site, keys: dict[str, bytes]) -> dict[str, bytes]:
     another file. With the code and ``statusgen.toml``, that is everything the object depends on."""
     made: list[Maintenance | Postmortem] = [*site.maintenances, *site.postmortems]
     out = {m.path: keys[m.path] for m in made if m.path in keys}
-    for incident in site.incidents:
+    out.update(_fingerprints(site.incidents, keys))
+    return out
+
+
+def _fingerprints(incidents: Iterable[Incident], keys: dict[str, bytes]) -> dict[str, bytes]:
+    """The :func:`fingerprints` of ``incidents``."""
+    out: dict[str, bytes] = {}
+    for incident in incidents:
         key = keys.get(incident.path)
         if key is not None:  # an incident no postmortem is linked to is made from its file alone (nine in ten)
             out[incident.path] = key if incident.postmortem is None else hashlib.blake2b(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import statusgen.build
@@ -770,3 +770,65 @@ def test_the_command_line_has_a_child_look_at_the_content_files_while_it_imports
     assert main(["build", "-s", str(site), "--no-cache", "-o", str(tmp_path / "full")]) == 0
     assert not walks.exists()
     assert same_tree(site / "output", tmp_path / "full")
+
+
+_EDITS = ("text", "text of a linked one", "unlink", "relink", "started", "warning", "delete", "postmortem", "nothing")
+
+
+@given(st.lists(st.tuples(st.sampled_from(_EDITS), st.integers(0, 39)), min_size=1, max_size=6))
+@example([("unlink", 0), ("text of a linked one", 0)])  # linked by its postmortem alone, then edited
+@example([("warning", 1), ("text", 2)])  # another incident's warning, carried
+@example([("relink", 5)])  # an incident naming another's postmortem
+@example([("relink", 0), ("text", 0)])  # after a load that failed, one from every file
+@settings(max_examples=20, deadline=None)
+def test_a_warm_process_loads_what_a_new_one_loads_whatever_changed(tmp_path_factory: pytest.TempPathFactory,
+                                                                    edits: list[tuple[str, int]]) -> None:
+    """A warm process's loads, one after each edit, with one cache that holds what it read: each gives the site,
+    the diagnostics and the fingerprints that a load from nothing gives. When only the text of some incidents
+    changed, the site is made from the last one's (no link, sort or fingerprint of every item); else from every file."""
+    site = write_corpus(tmp_path_factory.mktemp("site") / "site", 40)
+    held = ValidationCache(hold=True)
+    made_from_every_file, warned = [], set()
+    real_site_of = statusgen.content._site_of
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
+        patched.setattr(statusgen.content, "_site_of", lambda *a: made_from_every_file.append(1) or real_site_of(*a))
+        made = statusgen.content.load_site(site, cache=held).site is not None  # the last load made a site
+        for edit, n in edits:
+            files = sorted((site / "content/incidents").glob("*-incident-*.md"))
+            # Those a postmortem names (each names its incident too, until "unlink" takes that away).
+            named = {slug for pm in (site / "content/postmortems").glob("*.md")
+                     for line in pm.read_text().split("\n") if line.startswith("incidents: [")
+                     for slug in line[len("incidents: ["):-1].split(", ")}
+            linked = [f for f in files if f.stem in named]
+            among = linked if edit in ("text of a linked one", "unlink") else files
+            file = among[n % len(among)]
+            text = file.read_text()
+            if edit.startswith("text"):
+                file.write_text(text + f"\nA sentence added for edit {n}.\n")
+            elif edit == "unlink":  # the postmortem still names it: linked all the same
+                file.write_text("\n".join(line for line in text.split("\n") if not line.startswith("postmortem: ")))
+            elif edit == "relink":  # names a postmortem that does not name it: an error
+                head, _, body = text.partition("\n---\n")
+                lines = [line for line in head.split("\n") if not line.startswith("postmortem: ")]
+                postmortem = sorted((site / "content/postmortems").glob("*.md"))[0].stem
+                file.write_text("\n".join([*lines, f"postmortem: {postmortem}"]) + "\n---\n" + body)
+            elif edit == "started":
+                file.write_text(text.replace("started: 20", "started: 19", 1))
+            elif edit == "warning":  # no components: a warning of its own
+                warned.add(file)
+                head, _, body = text.partition("\n---\n")
+                file.write_text("\n".join(line for line in head.split("\n") if not line.startswith(("components:", "  ")))
+                                + "\n---\n" + body)
+            elif edit == "delete" and file not in linked:
+                file.unlink()
+            elif edit == "postmortem":
+                postmortem = sorted((site / "content/postmortems").glob("*.md"))[n % 4]
+                postmortem.write_text(postmortem.read_text() + f"\nA sentence added for edit {n}.\n")
+            made_from_every_file.clear()
+            warm = statusgen.content.load_site(site, cache=held)
+            if made and edit in ("text", "text of a linked one", "nothing") and file not in warned:
+                assert not made_from_every_file, edit  # the text of one incident alone changed
+            new = statusgen.content.load_site(site, cache=ValidationCache())
+            assert warm.site == new.site and warm.diagnostics == new.diagnostics and warm.fingerprints == new.fingerprints
+            made = warm.site is not None
