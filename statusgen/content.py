@@ -167,7 +167,8 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
     memo = cache.memo("load") if cache else None
     # A warm process whose last load had these very files, all but a few incidents' the same objects: that load's
     # site with those incidents put in (see _as_before). Else the site is made from every file.
-    again = _as_before(memo, config, found, results, keys) if memo else None
+    paths = [file.path for file in found] if memo is not None else []
+    again = _as_before(memo, config, paths, results, keys) if memo else None
     if again is not None:
         site, carried, prints = again
     else:
@@ -180,7 +181,7 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         return Loaded(None, tuple(ordered))
     if memo is not None:
         memo.clear()
-        memo.update(paths=[file.path for file in found], results=results, site=site, carried=carried, fingerprints=prints,
+        memo.update(paths=paths, results=results, site=site, carried=carried, fingerprints=prints,
                     at={incident.path: n for n, incident in enumerate(site.incidents)})
     return Loaded(site, tuple(ordered), prints)
 
@@ -221,16 +222,16 @@ def _site_of(config: SiteConfig, found: Sequence[ContentFile],
     return site, diagnostics
 
 
-def _as_before(memo: dict[str, Any], config: SiteConfig, found: Sequence[ContentFile], results: dict[str, Validated],
+def _as_before(memo: dict[str, Any], config: SiteConfig, paths: list[str], results: dict[str, Validated],
                keys: dict[str, bytes]) -> tuple[Site, list[Diagnostic], dict[str, bytes]] | None:
     """What :func:`_site_of` and :func:`fingerprints` would make, from what the last load of a warm process made
-    (``memo``, see :meth:`ValidationCache.memo`), when that is cheaper to tell: the same files, in the same order, each
+    (``memo``, see :meth:`ValidationCache.memo`), when that is cheaper to tell: the same files (``paths``, in order), each
     validated to the very object it was then but some incidents, each still an incident that started when it did,
     names the postmortem it named and has nothing said of it, then or now. Those take their places in the site (with
     their postmortem links as they were) and their fingerprints are made again; None when anything else changed.
     About 40 ms of a warm rebuild at 10,000 incidents: the postmortem links, the sort, the fingerprints."""
     before: dict[str, Validated] = memo["results"]
-    if len(results) != len(found) or len(found) != len(before) or memo["paths"] != [file.path for file in found]:
+    if len(results) != len(paths) or len(paths) != len(before) or memo["paths"] != paths:
         return None
     incidents = list(memo["site"].incidents)
     made = memo["fingerprints"]
