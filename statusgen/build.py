@@ -34,7 +34,7 @@ from statusgen.render.feeds import feeds
 from statusgen.render.pages import PageRenderer
 from statusgen.render.site_files import assets, banner_script, headers, nojekyll, robots, sitemap
 from statusgen.render.theme import Theme, load_theme
-from statusgen.sources import Walked
+from statusgen.sources import Changes, Walked
 from statusgen.write import Identity, Lister, Listing, Staging, check_unique, spare_of
 
 log = logging.getLogger(__name__)
@@ -241,14 +241,14 @@ class Prepared:
 
 def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False, now: datetime,
             cache: ValidationCache | None = None, progress: Progress | None = None,
-            walked: InChild[Walked] | None = None) -> Prepared | list[Diagnostic]:
+            walked: InChild[Walked] | None = None, changes: Changes | None = None) -> Prepared | list[Diagnostic]:
     """Read, validate and derive; nothing is rendered. The diagnostics alone when the site cannot be built.
-    ``walked``: see :func:`build`."""
+    ``walked``, ``changes``: see :func:`build`."""
     compiled = cache.path.parent / "templates" if cache is not None and cache.path is not None else None
     themes: list[tuple[Theme | None, list[Diagnostic]]] = []  # compiled while a forked worker starts validating
     loaded = load_site(site_dir, base_url=base_url, strict=strict, cache=cache, progress=progress,
                        meanwhile=lambda config: themes.append(load_theme(site_dir, config.theme, compiled)),
-                       walked=walked.result() if walked is not None and cache is not None else None)
+                       walked=walked.result() if walked is not None and cache is not None else None, changes=changes)
     diagnostics = list(loaded.diagnostics)
     if loaded.site is None or has_errors(diagnostics, strict=strict):
         return diagnostics
@@ -269,7 +269,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
           now: datetime | None = None, internal: bool = False, parallel: bool | None = None,
           cache: ValidationCache | None = None, progress: Progress | None = None,
           leave: list[object] | None = None, after: list[Callable[[], object]] | None = None,
-          walked: InChild[Walked] | None = None) -> BuildResult:
+          walked: InChild[Walked] | None = None, changes: Changes | None = None) -> BuildResult:
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
     or ``site_dir/output-internal`` for an internal build).
 
@@ -286,6 +286,8 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     ``walked``: a child taking :func:`statusgen.sources.walk` of ``site_dir`` for this build, started before the build
     was imported (see :func:`statusgen.cli.main`); the build waits for its result, or walks itself without one, and
     ends the child either way.
+    ``changes``: what a watcher saw change since an earlier build with ``cache`` (see :class:`statusgen.sources.Changes`):
+    a process that builds again and again looks at those files only, when it made that build's walk.
     """
     started = time.perf_counter()
     output = output if output is not None else site_dir / ("output-internal" if internal else "output")
@@ -302,7 +304,7 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
                       cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave, after=after,
-                      walked=walked)
+                      walked=walked, changes=changes)
     finally:
         if lister is not None:
             lister.close()
@@ -313,14 +315,16 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
 def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, now: datetime, internal: bool,
            parallel: bool | None, cache: ValidationCache | None, progress: Progress | None, started: float,
            spare: Path, lister: Lister | None, leave: list[object] | None,
-           after: list[Callable[[], object]] | None, walked: InChild[Walked] | None) -> BuildResult:
+           after: list[Callable[[], object]] | None, walked: InChild[Walked] | None,
+           changes: Changes | None) -> BuildResult:
     # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
     # there is one, while this process writes its pages; else by this process once the pages are written; or, with
     # ``after``, by the caller once it has answered.
     later: contextlib.AbstractContextManager[list[Callable[[], object]]] = (
         cache.saved_later() if cache is not None and cache.path is not None else contextlib.nullcontext([]))
     with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
-        prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress, walked=walked)
+        prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress, walked=walked,
+                           changes=changes)
         if not isinstance(prepared, Prepared):
             _run(saves, after)
             return BuildResult(False, tuple(prepared))

@@ -21,7 +21,17 @@ from statusgen.crossref import duplicate_slugs, link_postmortems
 from statusgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from statusgen.model import Incident, Maintenance, Postmortem, Site
 from statusgen.parallel import PARALLEL_FROM, Turns, in_two_parts
-from statusgen.sources import ContentFile, ContentKind, SourceFile, Walked, content_files, read_config_source, walk
+from statusgen.sources import (
+    Changes,
+    ContentFile,
+    ContentKind,
+    SourceFile,
+    Walked,
+    content_files,
+    read_config_source,
+    walk,
+    walk_again,
+)
 
 
 @dataclass(frozen=True)
@@ -128,11 +138,12 @@ def validate_all(files: Sequence[ContentFile], config: SiteConfig, cache: Valida
 def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = False, cache: ValidationCache | None = None,
               progress: Callable[[str, int, int], None] | None = None,
               meanwhile: Callable[[SiteConfig], object] | None = None,
-              walked: Walked | None = None) -> Loaded:
+              walked: Walked | None = None, changes: Changes | None = None) -> Loaded:
     """Read, validate and model the site in ``site_dir``; ``cache`` keeps what
     validating each file made, for the next build. ``meanwhile`` is called with the configuration, once it
     is valid, while a forked worker starts validating (see :func:`validate_all`). ``walked``: the content files
-    and their stats as :func:`statusgen.sources.walk` took them for this build, when it was taken already."""
+    and their stats as :func:`statusgen.sources.walk` took them for this build, when it was taken already.
+    ``changes``: what a watcher saw change since an earlier build of this process (see :func:`_walked`)."""
     config_source = read_config_source(site_dir)
     if isinstance(config_source, Diagnostic):
         return Loaded(None, (config_source,))
@@ -142,15 +153,18 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
     if config is None:
         return Loaded(None, tuple(sorted_diagnostics(diagnostics)))
 
+    at: dict[str, int] = {}
     if walked is not None:
         found, seen = walked
     elif cache:
-        found, seen = walk(site_dir)
+        (found, seen), at = _walked(site_dir, cache.memo("walk"), changes)
     else:  # nothing to compare them with: listed, not looked at
         found, seen = content_files(site_dir), []
     diagnostics += duplicate_slugs(found)
     if cache:
         cache.begin(f"{config_source.text}\0{base_url}")
+        if walked is None and (kept := cache.memo("walk")) is not None:  # for the next build (see _walked)
+            kept.update(token=changes.token if changes is not None else None, walked=(found, seen), at=at)
     # What is unchanged since a build read it is not read again.
     keys, results, unread = cast(tuple[dict[str, bytes], dict[str, Validated], list[ContentFile]],
                                  cache.unchanged(found, seen)) if cache else ({}, {}, list(found))
@@ -184,6 +198,19 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         memo.update(paths=paths, results=results, site=site, carried=carried, fingerprints=prints,
                     at={incident.path: n for n, incident in enumerate(site.incidents)})
     return Loaded(site, tuple(ordered), prints)
+
+
+def _walked(site_dir: Path, memo: dict[str, Any] | None, changes: Changes | None) -> tuple[Walked, dict[str, int]]:
+    """What :func:`walk` takes of ``site_dir`` now, with the place of each file by path: in a process that builds again
+    and again (``memo``: see :meth:`ValidationCache.memo`), from the walk of the build that ``changes`` follows with
+    the files it names looked at again (see :func:`walk_again`), when this process made that walk and kept it (see
+    :func:`load_site`); else every file is looked at (50 ms of a warm rebuild at 10,000 incidents)."""
+    if memo and changes is not None and changes.since is not None and memo["token"] == changes.since:
+        again = walk_again(memo["walked"], memo["at"], changes.paths)
+        if again is not None:
+            return again, memo["at"]
+    walked = walk(site_dir)
+    return walked, {file.path: n for n, file in enumerate(walked[0])} if memo is not None else {}
 
 
 def _site_of(config: SiteConfig, found: Sequence[ContentFile],

@@ -16,11 +16,13 @@ import atexit
 import json
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +37,7 @@ from watchdog.observers import Observer
 from statusgen.build import BuildResult, build
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.child import can_fork
+from statusgen.sources import Changes
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +151,13 @@ class Rebuilder:
         with self._changed:
             return self._state
 
-    def _build(self) -> BuildResult:
-        arguments: dict[str, Any] = {"site_dir": self.site_dir, "output": self.output, "base_url": self.base_url,
-                                     "strict": self.strict}
+    def _arguments(self, changes: Changes | None) -> dict[str, Any]:
+        """What :func:`statusgen.build.build` is given (but the cache)."""
+        return {"site_dir": self.site_dir, "output": self.output, "base_url": self.base_url, "strict": self.strict,
+                "changes": changes}
+
+    def _build(self, changes: Changes | None) -> BuildResult:
+        arguments = self._arguments(changes)
         if self._builds is not None:
             try:
                 return self._builds.build(**arguments)
@@ -169,8 +176,10 @@ class Rebuilder:
             self._builds.close()
             self._builds = None
 
-    def rebuild(self) -> BuildResult:
-        result = self._build()
+    def rebuild(self, changes: Changes | None = None) -> BuildResult:
+        """Build now. ``changes``: what the watcher saw change since it asked for a build before (see
+        :class:`Journal`)."""
+        result = self._build(changes)
         with self._changed:
             self._state = BuildState(self._state.version + 1, result.ok, tuple(d.format() for d in result.diagnostics))
             self._changed.notify_all()
@@ -185,11 +194,41 @@ class Rebuilder:
             return self._state
 
 
+class Journal:
+    """The files a watcher saw change between one rebuild it asked for and the next (see :class:`Changes`), by
+    path relative to the site. A folder created, removed or moved (which tells nothing of the files in it) makes the
+    next rebuild look at every file."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paths: set[str] = set()
+        self._since: str | None = None  # the first rebuild looks at every file: its walk follows nothing this saw
+
+    def note(self, path: str, *, folder: bool = False) -> None:
+        """``path`` changed; a ``folder``: only one that holds content files, or may (the output's are nothing)."""
+        with self._lock:
+            if not folder:
+                self._paths.add(path)
+            elif path == "content" or path.startswith("content/"):
+                self._since = None
+
+    def take(self) -> Changes:
+        """What changed since the last take, for the rebuild about to start: which the next take's changes follow."""
+        with self._lock:
+            token = uuid.uuid4().hex
+            changes = Changes(self._since, token, frozenset(self._paths))
+            self._paths.clear()
+            self._since = token
+            return changes
+
+
 class _Changes(FileSystemEventHandler):
-    """Debounces file events under the watched paths into rebuilds."""
+    """Debounces file events under the watched paths into rebuilds, and notes the files they name."""
 
     def __init__(self, site_dir: Path, rebuilder: Rebuilder, quiet: float) -> None:
         self.site_dir = site_dir.resolve()
+        self._site = os.path.abspath(site_dir)
+        self.journal = Journal()
         self.rebuilder, self.quiet = rebuilder, quiet
         self._last = 0.0
         self._pending = threading.Event()
@@ -211,6 +250,13 @@ class _Changes(FileSystemEventHandler):
         if event.event_type in ("opened", "closed_no_write"):
             return
         paths = [str(event.src_path), str(getattr(event, "dest_path", "") or "")]
+        for path in paths:
+            # Every file, temporary ones too: the walk lists any Markdown file in the content folders. Not a
+            # folder's "modified" (a file in it created, removed or renamed), which its file's own event tells of.
+            if path and not (event.is_directory and event.event_type == "modified"):
+                relative = os.path.relpath(os.path.abspath(path), self._site)
+                if not relative.startswith(".."):
+                    self.journal.note(relative.replace(os.sep, "/"), folder=event.is_directory)
         if any(p and self.relevant(p) for p in paths):
             self._last = time.monotonic()
             self._pending.set()
@@ -223,7 +269,7 @@ class _Changes(FileSystemEventHandler):
                 time.sleep(self.quiet / 4)
             self._pending.clear()
             try:
-                self.rebuilder.rebuild()
+                self.rebuilder.rebuild(self.journal.take())
             except Exception:  # a bug must not kill the watch loop; it is logged with its traceback
                 log.exception("rebuild failed")
 

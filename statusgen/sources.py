@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -194,6 +195,48 @@ def walk(site_dir: Path) -> Walked:
             continue
         stats.append((seen.st_ino, seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns))
     return found, stats
+
+
+#: Where content files are, as :class:`Changes` names paths: a Markdown file anywhere below one of these is one.
+CONTENT_FOLDERS = tuple(f"content/{kind.value}/" for kind in ContentKind)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a watcher saw change in a site (``serve``, ``build --watch``), for the build given ``token``: the ``paths``
+    (relative to the site, with forward slashes) of every file it saw change since the build given ``since`` started,
+    whose walk a process that builds again and again keeps. That build's walk with those files looked at again is
+    this one's (see :func:`walk_again`): 10,000 files are not looked at for one edit. ``since`` None: from nothing
+    known (a first build, a folder moved): every file is looked at."""
+
+    since: str | None
+    token: str
+    paths: frozenset[str]
+
+
+def walk_again(before: Walked, at: Mapping[str, int], paths: Iterable[str]) -> Walked | None:
+    """What :func:`walk` would take now, from what it took ``before`` (``at``: the place of each of its files, by
+    path) and the ``paths`` of the files changed since (see :class:`Changes`): each of its files among them looked
+    at again; the others cannot be content files. None when that does not tell: a Markdown file in a content folder
+    that was not there before, or one that was and is gone or is no longer a file (every file is walked then)."""
+    found, seen = before
+    stats: list[Stat | None] | None = None
+    for path in paths:
+        n = at.get(path)
+        if n is None:
+            if path.endswith(".md") and path.startswith(CONTENT_FOLDERS):
+                return None
+            continue
+        try:
+            now = os.stat(found[n].location)
+        except OSError:
+            return None
+        if not stat.S_ISREG(now.st_mode):
+            return None
+        if stats is None:
+            stats = list(seen)
+        stats[n] = (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns)
+    return found, stats if stats is not None else seen
 
 
 def in_path_order(names: list[str]) -> list[str]:

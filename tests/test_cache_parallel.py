@@ -29,7 +29,7 @@ from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.cli import main
 from statusgen.progress import TerminalProgress
 from statusgen.render import site_files
-from statusgen.sources import ContentFile, ContentKind
+from statusgen.sources import Changes, ContentFile, ContentKind
 
 SAMPLE = Path(__file__).resolve().parent.parent
 
@@ -772,7 +772,7 @@ def test_the_command_line_has_a_child_look_at_the_content_files_while_it_imports
     assert same_tree(site / "output", tmp_path / "full")
 
 
-_EDITS = ("text", "text of a linked one", "unlink", "relink", "started", "warning", "delete", "postmortem", "nothing")
+_EDITS = ("text", "text of a linked one", "unlink", "relink", "started", "warning", "delete", "postmortem", "nothing", "copy")
 
 
 @given(st.lists(st.tuples(st.sampled_from(_EDITS), st.integers(0, 39)), min_size=1, max_size=6))
@@ -783,18 +783,21 @@ _EDITS = ("text", "text of a linked one", "unlink", "relink", "started", "warnin
 @settings(max_examples=20, deadline=None)
 def test_a_warm_process_loads_what_a_new_one_loads_whatever_changed(tmp_path_factory: pytest.TempPathFactory,
                                                                     edits: list[tuple[str, int]]) -> None:
-    """A warm process's loads, one after each edit, with one cache that holds what it read: each gives the site,
-    the diagnostics and the fingerprints that a load from nothing gives. When only the text of some incidents
-    changed, the site is made from the last one's (no link, sort or fingerprint of every item); else from every file."""
+    """A warm process's loads, one after each edit, with one cache that holds what it read, each told which file
+    changed as a watcher tells it (see :class:`Changes`): each gives the site, the diagnostics and the fingerprints
+    that a load from nothing gives. When only the text of some incidents changed, the site is made from the last
+    one's (no link, sort or fingerprint of every item); else from every file. Only a file added or removed has every
+    file looked at again."""
     site = write_corpus(tmp_path_factory.mktemp("site") / "site", 40)
     held = ValidationCache(hold=True)
-    made_from_every_file, warned = [], set()
-    real_site_of = statusgen.content._site_of
+    made_from_every_file, warned, walks = [], set(), []
+    real_site_of, real_walk = statusgen.content._site_of, statusgen.content.walk
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
         patched.setattr(statusgen.content, "_site_of", lambda *a: made_from_every_file.append(1) or real_site_of(*a))
-        made = statusgen.content.load_site(site, cache=held).site is not None  # the last load made a site
-        for edit, n in edits:
+        patched.setattr(statusgen.content, "walk", lambda *a: walks.append(1) or real_walk(*a))
+        made = statusgen.content.load_site(site, cache=held, changes=Changes(None, "0", frozenset())).site is not None
+        for k, (edit, n) in enumerate(edits, 1):
             files = sorted((site / "content/incidents").glob("*-incident-*.md"))
             # Those a postmortem names (each names its incident too, until "unlink" takes that away).
             named = {slug for pm in (site / "content/postmortems").glob("*.md")
@@ -823,10 +826,16 @@ def test_a_warm_process_loads_what_a_new_one_loads_whatever_changed(tmp_path_fac
             elif edit == "delete" and file not in linked:
                 file.unlink()
             elif edit == "postmortem":
-                postmortem = sorted((site / "content/postmortems").glob("*.md"))[n % 4]
-                postmortem.write_text(postmortem.read_text() + f"\nA sentence added for edit {n}.\n")
+                file = sorted((site / "content/postmortems").glob("*.md"))[n % 4]
+                file.write_text(file.read_text() + f"\nA sentence added for edit {n}.\n")
+            elif edit == "copy":
+                file = file.with_name(f"{file.stem}-copy-{k}.md")
+                file.write_text(text)
             made_from_every_file.clear()
-            warm = statusgen.content.load_site(site, cache=held)
+            walks.clear()
+            changes = Changes(str(k - 1), str(k), frozenset({file.relative_to(site).as_posix()}))
+            warm = statusgen.content.load_site(site, cache=held, changes=changes)
+            assert len(walks) == (edit == "copy" or (edit == "delete" and not file.exists())), edit
             if made and edit in ("text", "text of a linked one", "nothing") and file not in warned:
                 assert not made_from_every_file, edit  # the text of one incident alone changed
             new = statusgen.content.load_site(site, cache=ValidationCache())

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,8 @@ from typing import Any
 import pytest
 
 import statusgen.serve
-from statusgen.serve import BuildError, Rebuilder, Watch, make_server
+from statusgen.serve import BuildError, Journal, Rebuilder, Watch, make_server
+from statusgen.sources import Changes
 from tests.conftest import RESOLVED_INCIDENT, SiteMaker
 
 PAGE = "incidents/2026-03-02-api/"
@@ -147,6 +149,63 @@ def test_serve_rebuilds_after_a_change_and_keeps_the_last_good_build_while_broke
     assert "working normally again" in get(base + PAGE)
     built = (rebuilder.output / PAGE / "index.html").read_text()
     assert "__statusgen" not in built  # the live-reload script is never written into the site
+
+
+def test_the_journal_names_the_files_changed_between_two_rebuilds() -> None:
+    """Each rebuild is told what changed since the one before it (see Changes); a folder in content/ created, removed
+    or moved tells nothing of the files in it, so the rebuild after it looks at every file (``since`` None)."""
+    journal = Journal()
+    first = journal.take()
+    assert first.since is None and first.paths == frozenset()  # nothing seen before the first: every file
+    journal.note("content/incidents/a.md")
+    journal.note("statusgen.toml")
+    journal.note("output", folder=True)  # the output's folders are nothing to the content
+    second = journal.take()
+    assert second.since == first.token and second.paths == {"content/incidents/a.md", "statusgen.toml"}
+    journal.note("content/incidents/2025", folder=True)
+    journal.note("content/incidents/b.md")
+    third = journal.take()
+    assert third.since is None and third.paths == {"content/incidents/b.md"}
+    assert len({first.token, second.token, third.token}) == 3
+    fourth = journal.take()
+    assert fourth.since == third.token and fourth.paths == frozenset()
+
+
+def test_a_rebuild_sees_files_added_edited_removed_and_moved_in_with_their_folder(
+        served: tuple[Path, str, Rebuilder], tmp_path: Path) -> None:
+    """The watcher tells each rebuild which files changed, and the rebuild looks at those only (see Changes): yet
+    every kind of change shows, a folder of incidents moved in from elsewhere too."""
+    site, base, rebuilder = served
+    told: list[Changes | None] = []
+    real = rebuilder.rebuild
+
+    def rebuild(changes: Changes | None = None) -> Any:
+        told.append(changes)
+        return real(changes)
+
+    rebuilder.rebuild = rebuild  # type: ignore[method-assign]
+    added = "content/incidents/2026-03-05-db.md"
+    (site / added).write_text(RESOLVED_INCIDENT.replace("2026-03-02", "2026-03-05").replace("Elevated API errors", "Slow database"))
+    version = state_after(base, 1)["version"]
+    assert "Slow database" in get(base + "incidents/2026-03-05-db/")
+    (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "back to full speed"))
+    version = state_after(base, version)["version"]
+    assert "back to full speed" in get(base + PAGE)
+    assert told[-1] is not None and told[-1].since == told[-2].token  # (a Changes) and it follows the one before
+    folder = tmp_path / "elsewhere" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "2025-12-01-cdn.md").write_text(RESOLVED_INCIDENT.replace("2026-03-02", "2025-12-01").replace("Elevated API errors", "Slow CDN"))
+    (site / added).unlink()
+    os.rename(folder, site / "content/incidents/2025")
+    version = state_after(base, version)["version"]
+    assert "Slow CDN" in get(base + "incidents/2025-12-01-cdn/")
+    with pytest.raises(urllib.error.HTTPError):
+        get(base + "incidents/2026-03-05-db/")
+    moved = site / "content/incidents/2025/2025-12-01-cdn.md"
+    moved.write_text(moved.read_text().replace("Slow CDN", "Slower CDN"))
+    state_after(base, version)
+    assert "Slower CDN" in get(base + "incidents/2025-12-01-cdn/")
+    assert told[-1] is not None and told[-1].since is not None and moved.relative_to(site).as_posix() in told[-1].paths
 
 
 def test_a_reader_who_leaves_before_the_answer_is_no_error(served: tuple[Path, str, Rebuilder],
