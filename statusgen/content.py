@@ -194,9 +194,10 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
             memo.clear()
         return Loaded(None, tuple(ordered))
     if memo is not None:
+        # Made from the last site, the incidents are where they were (each started when it did).
+        at = memo["at"] if again is not None else {incident.path: n for n, incident in enumerate(site.incidents)}
         memo.clear()
-        memo.update(paths=paths, results=results, site=site, carried=carried, fingerprints=prints,
-                    at={incident.path: n for n, incident in enumerate(site.incidents)})
+        memo.update(paths=paths, results=results, site=site, carried=carried, fingerprints=prints, at=at)
     return Loaded(site, tuple(ordered), prints)
 
 

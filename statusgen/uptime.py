@@ -20,12 +20,16 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from statusgen.kept import Kept
 from statusgen.model import Impact, Incident, MaintenanceState, Site
 
 _BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
+
+#: A ratio not asked for yet (a ratio may be None).
+_UNKNOWN = object()
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -147,7 +151,10 @@ class Uptime:
     the same incidents, by a digest of their fingerprints: only the few incidents still open are swept again."""
 
     def __init__(self, site: Site, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 kept: Kept | None = None) -> None:
+                 kept: Kept | None = None, memo: dict[str, Any] | None = None) -> None:
+        """``memo``: what an earlier build of this process made (see :meth:`statusgen.cache.ValidationCache.memo`):
+        a component's ratios are taken from it when its segments and maintenance windows are those it had then; it is
+        left holding this build's."""
         self._now = now_us = _us(now)
         weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
         components = [c.id for c in site.config.components]
@@ -185,6 +192,17 @@ class Uptime:
             self._maintenance[cid] = _merge([w for w in windows if w[1] > w[0]])
         self._maintenance_starts = {cid: [start for start, _ in spans] for cid, spans in self._maintenance.items()}
         self._maintenance_ends = {cid: [end for _, end in spans] for cid, spans in self._maintenance.items()}
+        # By component, the ratios asked for, by period (as microseconds, the end no later than now); and those an
+        # earlier build asked for of the same segments and windows (a ratio depends on nothing else): the overview's
+        # bars, the components' pages and the reports ask for 2,400 at a time, most of them each build.
+        self._ratios: dict[str, dict[tuple[int, int], float | None]] = {cid: {} for cid in components}
+        self._ratios_then: dict[str, dict[tuple[int, int], float | None]] = {}
+        if memo is not None:
+            for cid in components:
+                then = memo.get(cid)
+                if then is not None and then[1] == self._maintenance[cid] and then[0] == self._segments[cid]:
+                    self._ratios_then[cid] = then[2]
+                memo[cid] = (self._segments[cid], self._maintenance[cid], self._ratios[cid])
 
     def _segments_in(self, cid: str, start: int, end: int) -> range:
         """The indexes of the segments of ``cid`` that overlap [start, end) (none when it is empty)."""
@@ -204,6 +222,17 @@ class Uptime:
         lo_us, hi_us = _us(start), min(_us(end), self._now)
         if hi_us <= lo_us:
             return None
+        ratios, period = self._ratios[cid], (lo_us, hi_us)
+        found: object = ratios.get(period, _UNKNOWN)
+        if found is _UNKNOWN:
+            then = self._ratios_then.get(cid)
+            found = then.get(period, _UNKNOWN) if then is not None else _UNKNOWN
+            if found is _UNKNOWN:
+                found = self._ratio(cid, lo_us, hi_us)
+            ratios[period] = cast(float | None, found)
+        return cast(float | None, found)
+
+    def _ratio(self, cid: str, lo_us: int, hi_us: int) -> float | None:
         # Only the windows that meet the period (they are disjoint and in order): each segment in it is checked
         # against them.
         windows = self._maintenance[cid]

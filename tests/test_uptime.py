@@ -208,6 +208,36 @@ def test_segments_kept_from_an_earlier_build_are_those_made_again(make_site: Sit
             assert taken and second.made[dict(second.order)[cid]] is first.made[dict(first.order)[cid]]
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spans=SPANS, windows=WINDOWS, times=st.tuples(st.integers(0, 420), st.integers(0, 420)), edited=st.integers(0, 11),
+       periods=st.lists(st.tuples(st.integers(-30, 420), st.integers(0, 300)), min_size=1, max_size=6))
+@example(spans=[("api", Impact.MAJOR_OUTAGE, 0, 60)], windows=[], times=(100, 100), edited=0, periods=[(0, 120)])
+def test_ratios_taken_from_an_earlier_build_are_those_made_again(
+        make_site: SiteMaker, spans: list[tuple[str, Impact, int, int | None]], windows: list[tuple[int, int, bool]],
+        times: tuple[int, int], edited: int, periods: list[tuple[int, int]]) -> None:
+    """A warm process's builds share their ratios (``memo``) when a component's segments and maintenance windows are
+    those they were: at any two times, after one interval is lengthened (and, for odd ``edited``, a maintenance window
+    removed), each ratio is what an Uptime made from nothing gives. At the same time, with nothing changed, each ratio
+    is the earlier build's, not made again."""
+    before = _history(site_in(make_site, "UTC"), spans, windows)
+    changed = [(cid, impact, start, (length or 0) + 7 if n == edited else length)
+               for n, (cid, impact, start, length) in enumerate(spans)]
+    after = _history(site_in(make_site, "UTC"), changed, windows[edited % 2:])
+    memo: dict[str, object] = {}
+    bounds = [(T0 + start * MINUTE, T0 + (start + length) * MINUTE) for start, length in periods]
+    earlier = Uptime(before, T0 + times[0] * MINUTE, memo=memo)
+    for cid in ("api", "web"):
+        for b in bounds:
+            earlier.ratio(cid, *b)
+    for site, minutes in ((after, times[1]), (before, times[1]), (before, times[1])):
+        warm = Uptime(site, T0 + minutes * MINUTE, memo=memo)
+        fresh = Uptime(site, T0 + minutes * MINUTE)
+        assert all(warm.ratio(cid, *b) == fresh.ratio(cid, *b) for cid in ("api", "web") for b in bounds)
+    again = Uptime(before, T0 + times[1] * MINUTE, memo=memo)
+    again._ratio = None  # type: ignore[assignment,method-assign]  # nothing is made again: a call would fail
+    assert all(again.ratio(cid, *b) == Uptime(before, T0 + times[1] * MINUTE).ratio(cid, *b) for cid in ("api", "web") for b in bounds)
+
+
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 20), st.sampled_from(RANKED), st.booleans()), max_size=14))
 @example([(0, 10, Impact.MAJOR_OUTAGE, False), (10, 5, Impact.MAJOR_OUTAGE, True)])  # an open one going on from where one ended
 def test_segments_swept_in_two_parts_are_those_swept_at_once(spans: list[tuple[int, int, Impact, bool]]) -> None:

@@ -121,7 +121,8 @@ class PageRenderer:
         self.obligations = obligations(site, now, memo("obligations") if memo is not None else None)
         self.kept_uptime = Kept(known_uptime)
         """By a digest of the settled incidents of each component, its uptime segments, for the next build."""
-        self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime)
+        self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime,
+                             memo=memo("uptime ratios") if memo is not None else None)
         self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,
