@@ -281,8 +281,9 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     for a process that ends right after and need not free it (see :func:`statusgen.cli.run`).
     ``after``: a list the build puts what it would save to disk of ``cache`` and of its page manifest in, instead
     of saving it (here, or in the forked worker before it renders), for a caller that answers first and saves
-    after (a warm process: see :class:`statusgen.serve.BuildProcess`). What ``cache`` keeps in memory is up to date
-    at once; the saves must run, in order, before the next build with ``cache``.
+    after (a warm process: see :class:`statusgen.serve.BuildProcess`); with the saves, what brings the cache's and
+    the manifest's memory up to date for the next build (see :meth:`ValidationCache.saved_later`). They must run, in
+    order, in this process, before the next build with ``cache``.
     ``walked``: a child taking :func:`statusgen.sources.walk` of ``site_dir`` for this build, started before the build
     was imported (see :func:`statusgen.cli.main`); the build waits for its result, or walks itself without one, and
     ends the child either way.
@@ -319,9 +320,10 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
            changes: Changes | None) -> BuildResult:
     # What the cache saves of validating (and of the views and uptime it derived) is saved by the forked worker, if
     # there is one, while this process writes its pages; else by this process once the pages are written; or, with
-    # ``after``, by the caller once it has answered.
+    # ``after``, by the caller once it has answered (with what the cache regroups in memory for the next build).
     later: contextlib.AbstractContextManager[list[Callable[[], object]]] = (
-        cache.saved_later() if cache is not None and cache.path is not None else contextlib.nullcontext([]))
+        cache.saved_later(here=after is not None) if cache is not None and cache.path is not None
+        else contextlib.nullcontext([]))
     with collector_kept_off() as site_made, later as saves:  # see statusgen.collector
         prepared = prepare(site_dir, base_url=base_url, strict=strict, now=now, cache=cache, progress=progress, walked=walked,
                            changes=changes)

@@ -227,6 +227,7 @@ class ValidationCache:
         """By kind (see :data:`DERIVED`), what the last build derived, as read from disk or kept by :meth:`keep`."""
         self._derived_salt = ""
         self._later: list[Callable[[], object]] | None = None
+        self._here = False
         self._memos: dict[str, dict[str, Any]] = {}
 
     def _folder(self, index: str) -> Path | None:
@@ -303,42 +304,52 @@ class ValidationCache:
         return self._memos.setdefault(kind, {}) if self.hold else None
 
     @contextlib.contextmanager
-    def saved_later(self) -> Iterator[list[Callable[[], object]]]:
+    def saved_later(self, *, here: bool = False) -> Iterator[list[Callable[[], object]]]:
         """Within the block, what :meth:`finish` and :meth:`keep` would save to disk is not saved but queued in the
         list this gives, for the caller to run (:func:`statusgen.build.build` has a forked worker run it while this
         process writes its pages: at 10,000 incidents, 0.07 s of a rebuild). Only from a cache on disk. One that does
         not :attr:`hold` lets go of what it saved later, and reads it from disk when next asked; one that holds keeps
         what it saves in memory at once, for its next build, and only the pickling and writing wait (0.1 s of a warm
-        rebuild at 10,000 incidents, which a forked worker's changes to memory could not have kept). What a build
-        that fails midway never ran is lost, which costs the next build time, never its output."""
+        rebuild at 10,000 incidents, which a forked worker's changes to memory could not have kept). ``here``: the
+        caller runs the list itself, in this process, once it has answered and before its next build with this cache
+        (a warm process: see :func:`statusgen.build.build`'s ``after``): then one that holds leaves the regrouping of
+        what it keeps in memory to the list too (about 30 ms of a warm rebuild at 10,000 incidents). What a build that
+        fails midway never ran is lost, which costs the next build time, never its output."""
         assert self.path is not None
-        self._later = []
+        self._later, self._here = [], here
         try:
             yield self._later
         finally:
-            self._later = None
+            self._later, self._here = None, False
 
     def keep(self, kind: str, order: Iterable[tuple[str, bytes]], made: Mapping[bytes, object]) -> None:
         """Keep exactly ``made`` of ``kind`` for the next build, in ``order`` (each one's name and digest, in the
         site's order); on disk, the chunks that changed (or later: see :meth:`saved_later`). ``made`` may read what
         it holds only when asked (see :class:`statusgen.render.views.Views`); a cache that holds its entries
-        (:attr:`hold`) reads it all now, and reads nothing back in later builds."""
+        (:attr:`hold`) reads it all when it regroups them, and reads nothing back in later builds."""
         chunks, order = self.derived(kind), list(order)
-        if self.hold:  # (what could not be read, a damaged chunk's, is left out: made again when asked for)
-            made = {key: value for key in made if (value := made.get(key)) is not None}
-        kept = self._saving(chunks, order, made, self.path.with_name(f"{kind}.pickle") if self.path is not None else None)
-        if kept is None:
-            del self._derived[kind]
-        else:
-            self._derived[kind] = kept
 
-    def _saving(self, chunks: Chunks, order: list[tuple[str, bytes]], used: Mapping[bytes, object], index: Path | None,
-                stats: dict[str, tuple[Stat, bytes]] | None = None, changed: bool = False) -> Chunks | None:
-        """``chunks`` regrouped to hold exactly ``used`` in ``order``, and what changed saved (the new chunks' files,
-        then the ``index`` listing them, with ``stats``; also when ``changed`` says something else did): at once, or,
-        within :meth:`saved_later`, later. A cache that holds its entries (:attr:`hold`) regroups them now, for its next
-        build, and leaves only the writing for later; any other leaves it all, and reads them from disk when next
-        asked (None)."""
+        def used() -> Mapping[bytes, object]:
+            if self.hold:  # (what could not be read, a damaged chunk's, is left out: made again when asked for)
+                return {key: value for key in made if (value := made.get(key)) is not None}
+            return made
+
+        def install(kept: Chunks | None) -> None:
+            if kept is None:
+                self._derived.pop(kind, None)
+            else:
+                self._derived[kind] = kept
+
+        self._saving(chunks, order, used, self.path.with_name(f"{kind}.pickle") if self.path is not None else None, install)
+
+    def _saving(self, chunks: Chunks, order: Iterable[tuple[str, bytes]], used: Callable[[], Mapping[bytes, object]],
+                index: Path | None, install: Callable[[Chunks | None], object],
+                stats: dict[str, tuple[Stat, bytes]] | None = None, changed: bool = False) -> None:
+        """``chunks`` regrouped to hold exactly ``used()`` in ``order``, given to ``install`` (None: not held), and what
+        changed saved (the new chunks' files, then the ``index`` listing them, with ``stats``; also when ``changed``
+        says something else did): at once, or, within :meth:`saved_later`, later. A cache that holds its entries
+        (:attr:`hold`) regroups them now, for its next build, and leaves only the writing for later (unless the caller
+        runs it here: then all of it); any other leaves it all, and reads them from disk when next asked."""
         salt = self._salt
 
         def write(kept: Chunks, remade: bool, writes: list[tuple[str, dict[bytes, object]]]) -> None:
@@ -347,18 +358,23 @@ class ValidationCache:
                     write_chunks(kept.folder, writes)
                 self._save_index(index, kept, stats)
 
-        if self._later is not None and not self.hold:
-            def save() -> None:
-                write(*chunks.keeping(order, used, salt=salt))
+        def regroup() -> tuple[Chunks, bool, list[tuple[str, dict[bytes, object]]]]:
+            made = chunks.keeping(order, used(), salt=salt)
+            install(made[0])
+            return made
 
-            self._later.append(save)
-            return None
-        kept, remade, writes = chunks.keeping(order, used, salt=salt)
+        if self._later is not None and not self.hold:
+            install(None)
+            self._later.append(lambda: write(*chunks.keeping(order, used(), salt=salt)))
+            return
+        if self._later is not None and self._here:
+            self._later.append(lambda: write(*regroup()))
+            return
+        made = regroup()
         if self._later is not None:
-            self._later.append(functools.partial(write, kept, remade, writes))
+            self._later.append(functools.partial(write, *made))
         else:
-            write(kept, remade, writes)
-        return kept
+            write(*made)
 
     def unchanged(self, files: list[ContentFile], seen: list[Stat | None]) -> tuple[dict[str, bytes], dict[str, object], list[ContentFile]]:
         """Which of ``files`` need not be read again (every file, every build, in one pass), given what a ``stat`` of
@@ -423,14 +439,19 @@ class ValidationCache:
         """Keep exactly the entries this build used (so deleted files drop out), in ``order`` (each file's path and
         key, in the site's order), and save them if anything changed: a chunk whose entries are those it held is
         written back as it was read, any other is pickled again (or later: see :meth:`saved_later`)."""
-        stats = self._stats_now
-        kept = self._saving(self._entries, list(order), self._used, self.path, stats, self._changed or stats != self._stats)
+        stats, used = self._stats_now, self._used
+
+        def install(kept: Chunks | None) -> None:
+            if self.hold and kept is not None:
+                self._entries = kept
+            else:  # the entries are not held while the site renders: a next build with this object reads the files again
+                self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE), mapped=not self.hold), False, {}
+
+        changed = self._changed or stats != self._stats
         if self.hold:
-            assert kept is not None
-            self._entries, self._stats = kept, stats
-        else:
-            # The entries are not held while the site renders: a next build with this object reads the files again.
-            self._entries, self._loaded, self._stats = Chunks(folder=self._folder(FILE), mapped=not self.hold), False, {}
+            # Until the entries are regrouped (see saved_later), a file whose entry is new is read again by a next build.
+            self._stats = stats
+        self._saving(self._entries, order, lambda: used, self.path, install, stats, changed)
         self._used, self._stats_now, self._looked = {}, {}, {}
 
 
@@ -734,8 +755,12 @@ class PageManifest:
         as the build saw them when it wrote or kept each file; a ``stat`` for any other) and digests
         (``digests``: of the pages rendered; a reused page's is the one recorded with its key); the record of
         the output it replaced is kept as the spare's (a build with a manifest always keeps a spare).
-        ``later``: the pickling and writing of the manifest is put in it instead of done (see
-        :func:`statusgen.build.build`'s ``after``); what this manifest keeps in memory is updated at once."""
+        ``later``: all of it is put in it instead of done, for a warm process to run once it has answered and
+        before its next build (see :func:`statusgen.build.build`'s ``after``): 10 ms of a warm rebuild at 10,000
+        incidents."""
+        if later is not None:
+            later.append(functools.partial(self.record, salt, output, keys, digests, identities))
+            return
         marker = identity(f"{output}/{MARKER}")
         if marker is None:
             return
@@ -761,7 +786,4 @@ class PageManifest:
                     pickled["spare"] = before or pickle.dumps(spare, protocol=pickle.HIGHEST_PROTOCOL)
                 _save(file, (self.VERSION, pickled))
 
-            if later is None:
-                save()
-            else:
-                later.append(save)
+            save()

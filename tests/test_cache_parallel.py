@@ -692,12 +692,12 @@ def test_a_build_asked_to_leave_its_saves_to_the_caller_writes_nothing_of_its_ca
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
     """A warm process answers first and saves after (``after``, see :class:`statusgen.serve.BuildProcess`): the build
     returns with its site written and nothing of its cache or page manifest on disk changed, neither by this process
-    nor by the forked worker. Once the caller runs what it left, the next build, in a new process, finds what it
-    finds when the build saved it all itself: it validates nothing, reuses as many files, and writes what a full
-    build writes."""
+    nor by the forked worker. Once the caller runs what it left (which also brings what the cache and the manifest
+    hold in memory up to date), the next build, in the warm process and then in a new one, finds what it finds when
+    the build saved it all itself: it validates nothing, reuses as many files, and writes what a full build writes."""
     monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
 
-    def rebuilt(name: str, leave: bool) -> tuple[int, list[str]]:
+    def rebuilt(name: str, leave: bool) -> tuple[int, list[str], int, list[str]]:
         site = write_corpus(tmp_path / name, 60)
         cache_dir, out = site / CACHE_DIR, tmp_path / f"{name}-out"
         held = ValidationCache(cache_dir / FILE, hold=True)
@@ -718,16 +718,19 @@ def test_a_build_asked_to_leave_its_saves_to_the_caller_writes_nothing_of_its_ca
             for save in after:
                 save()
         assert on_disk() != before
+        assert build(site, tmp_path / f"{name}-full", now=NOW + timedelta(hours=1)).ok
+        with monkeypatch.context() as patched:
+            warm_reads = count_reads(patched)
+            warm = build(site, out, now=NOW + timedelta(hours=1), cache=held, parallel=parallel)
+        assert warm.ok and same_tree(out, tmp_path / f"{name}-full")
         with monkeypatch.context() as patched:
             reads = count_reads(patched)
             again = build(site, out, now=NOW + timedelta(hours=1), cache=ValidationCache(cache_dir / FILE), parallel=parallel)
-        assert again.ok
-        assert build(site, tmp_path / f"{name}-full", now=NOW + timedelta(hours=1)).ok
-        assert same_tree(out, tmp_path / f"{name}-full")
-        return again.reused, reads
+        assert again.ok and same_tree(out, tmp_path / f"{name}-full")
+        return again.reused, reads, warm.reused, warm_reads
 
     left, saved = rebuilt("left", True), rebuilt("saved", False)
-    assert left == saved and left[1] == [] and left[0] > 0
+    assert left == saved and left[1] == left[3] == [] and left[0] > 0 and left[2] > 0
 
 
 @pytest.mark.parametrize("child", ["walks", "fails"])
