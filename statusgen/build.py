@@ -301,7 +301,8 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     spare = spare_of(output)
     lister = None
     if cache is not None and can_fork() and (spare.is_dir() or output.is_dir()):
-        lister = Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output))
+        lister = Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output),
+                        cache.memo("folders", lasting=True), output)
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
                       cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave, after=after,

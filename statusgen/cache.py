@@ -229,6 +229,7 @@ class ValidationCache:
         self._later: list[Callable[[], object]] | None = None
         self._here = False
         self._memos: dict[str, dict[str, Any]] = {}
+        self._lasting: dict[str, dict[str, Any]] = {}
 
     def _folder(self, index: str) -> Path | None:
         """Where the chunks listed in the file ``index`` are kept: a folder beside it, of the same name."""
@@ -296,12 +297,16 @@ class ValidationCache:
             self._derived[kind] = Chunks(stored, folder=self._folder(index), mapped=not self.hold)
         return self._derived[kind]
 
-    def memo(self, kind: str) -> dict[str, Any] | None:
+    def memo(self, kind: str, *, lasting: bool = False) -> dict[str, Any] | None:
         """What this process derived of ``kind`` in its builds, by name, each value with what it was made from for the
         deriving code to check (:func:`statusgen.obligations.obligations`, the view digests): kept from one build to
         the next by a cache that holds its entries (:attr:`hold`), whose unchanged items are the same objects from
-        build to build, and dropped with the salt. None from any other: its next build's items are new objects."""
-        return self._memos.setdefault(kind, {}) if self.hold else None
+        build to build, and dropped with the salt. None from any other: its next build's items are new objects.
+        ``lasting``: what depends on no build's inputs, only on what is on disk (the output's folders), kept whatever
+        the salt."""
+        if not self.hold:
+            return None
+        return (self._lasting if lasting else self._memos).setdefault(kind, {})
 
     @contextlib.contextmanager
     def saved_later(self, *, here: bool = False) -> Iterator[list[Callable[[], object]]]:

@@ -15,9 +15,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from statusgen.child import InChild
 from statusgen.render import Artifact
@@ -243,16 +245,69 @@ class Staging:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def list_tree(root: str, seen: dict[str, Identity] | None = None) -> Listing:
+#: What a listing found in each folder of a tree, by its path with a final slash ("" for the tree itself): the
+#: folder's identity (inode, modification and change times, ns) and its entries, each a name and whether it is a folder.
+Folders = dict[str, tuple[tuple[int, int, int], tuple[tuple[str, bool], ...]]]
+
+
+@dataclass
+class FolderMemo:
+    """What an earlier listing of a tree found in its folders (``known``), for :func:`list_tree` to take a folder's
+    entries from instead of reading it again, when the folder is as it was and was last changed before
+    ``trusted_before`` (ns since 1970: a change within the same tick of the file system's clock would leave its
+    times as they were, see :data:`statusgen.cache.RACY_NS`); and what this listing found that differs (``made``)
+    and which known folders it did not find (``gone``), to bring ``known`` up to date (see :meth:`update`)."""
+
+    known: Folders
+    trusted_before: int
+    made: Folders = field(default_factory=dict)
+    gone: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def update(known: Folders, made: Folders, gone: Iterable[str]) -> None:
+        """Bring ``known`` up to what a listing with it found (its ``made`` and ``gone``)."""
+        known.update(made)
+        for folder in gone:
+            known.pop(folder, None)
+
+
+def list_tree(root: str, seen: dict[str, Identity] | None = None, memo: FolderMemo | None = None) -> Listing:
     """What the directory ``root`` holds: its files, and its folders, each after the folders inside it.
-    ``seen``: filled with each file's identity (inode, size, modification time), as ``os.stat`` gives it."""
+    ``seen``: filled with each file's identity (inode, size, modification time), as ``os.stat`` gives it.
+    ``memo``: what an earlier listing found in each folder, taken for a folder unchanged since (a file changed in
+    place leaves its folder as it was, so every file is still looked at); filled with what differs."""
     files: set[str] = set()
     folders: list[str] = []  # each before what it holds, then turned around
+    visited: set[str] = set()
     pending = [""]
     while pending:  # (not a nested function calling itself: a reference cycle, left for the collector)
         prefix = pending.pop()
-        with os.scandir(f"{root}/{prefix}" if prefix else root) as entries:
-            for entry in entries:
+        where = f"{root}/{prefix}" if prefix else root
+        if memo is not None:
+            # A folder's entries, by name: from the last listing when the folder is as it was then and settled.
+            found = os.stat(where)
+            now = (found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
+            then = memo.known.get(prefix)
+            if then is not None and then[0] == now and max(now[1], now[2]) < memo.trusted_before:
+                entries = then[1]
+            else:
+                with os.scandir(where) as listed:
+                    entries = tuple((entry.name, entry.is_dir(follow_symlinks=False)) for entry in listed)
+                memo.made[prefix] = (now, entries)
+            visited.add(prefix)
+            for name, folder in entries:
+                path = f"{prefix}{name}"
+                if folder:
+                    folders.append(path)
+                    pending.append(f"{path}/")
+                else:
+                    files.add(path)
+                    if seen is not None:
+                        with contextlib.suppress(OSError):
+                            seen[path] = file_identity(os.stat(f"{root}/{path}"))
+            continue
+        with os.scandir(where) as listed:
+            for entry in listed:
                 path = f"{prefix}{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(path)
@@ -261,8 +316,9 @@ def list_tree(root: str, seen: dict[str, Identity] | None = None) -> Listing:
                     files.add(path)
                     if seen is not None:
                         with contextlib.suppress(OSError):
-                            found = entry.stat()
-                            seen[path] = file_identity(found)
+                            seen[path] = file_identity(entry.stat())
+    if memo is not None:
+        memo.gone = [folder for folder in memo.known if folder not in visited]
     folders.reverse()
     return files, folders
 
@@ -277,19 +333,55 @@ class Lister:
     else may change them before it is used. :meth:`result` is None when the child failed; :meth:`close` ends it
     either way."""
 
-    def __init__(self, folder: Path | None, also: Callable[[], Kept | None] | None = None) -> None:
-        def take() -> tuple[Listing | None, dict[str, Identity], Kept | None]:
+    def __init__(self, folder: Path | None, also: Callable[[], Kept | None] | None = None,
+                 memos: dict[str, Any] | None = None, beside: Path | None = None) -> None:
+        """``memos``: by a folder's inode (as text), what this process's last listing of it found in each of its
+        folders (see :class:`FolderMemo`): a process that builds again and again lists the spare, which it wrote two
+        builds ago, mostly from it (0.10 s instead of 0.15 s at 10,000 incidents). ``beside``: the output, which is
+        the next build's spare: listed too when ``memos`` has nothing of it yet, for that build. :meth:`result`
+        brings ``memos`` up to date, and leaves in it only these two folders'."""
+        self._memos = memos
+
+        def take() -> tuple[Listing | None, dict[str, Identity], Kept | None, list[tuple[str, Folders, list[str]]]]:
             seen: dict[str, Identity] = {}
-            listed = list_tree(str(folder), seen) if folder is not None else None
-            return listed, seen, also() if also is not None else None
+            listed: Listing | None = None
+            changed: list[tuple[str, Folders, list[str]]] = []  # for each folder, even one not listed again
+            if memos is None:
+                listed = list_tree(str(folder), seen) if folder is not None else None
+                return listed, seen, also() if also is not None else None, changed
+            from statusgen.cache import RACY_NS  # (the cache imports this module)
+
+            trusted = time.time_ns() - RACY_NS
+            for tree, wanted in ((folder, True), (beside, False)):
+                if tree is None or not tree.is_dir():
+                    continue
+                inode = str(os.stat(tree).st_ino)
+                if not wanted and inode in memos:
+                    changed.append((inode, {}, []))
+                    continue
+                memo = FolderMemo(memos.get(inode, {}), trusted)
+                found = list_tree(str(tree), seen if wanted else None, memo)
+                listed = found if wanted else listed
+                changed.append((inode, memo.made, memo.gone))  # only what differs goes back through the pipe
+            return listed, seen, also() if also is not None else None, changed
 
         self._child = InChild(take)
+        self._updated = False
 
     def result(self) -> tuple[Listing | None, dict[str, Identity], Kept | None] | None:
         """The listing (None without a folder), by path each listed file's identity, and what ``also`` returned
         (waiting for them); None when the child could not take them. Asked for again, the same."""
         taken = self._child.result()
-        return taken if isinstance(taken, tuple) else None
+        if not isinstance(taken, tuple):
+            return None
+        if self._memos is not None and not self._updated:
+            self._updated = True
+            kept = {inode: self._memos.get(inode, {}) for inode, _, _ in taken[3]}
+            for inode, made, gone in taken[3]:
+                FolderMemo.update(kept[inode], made, gone)
+            self._memos.clear()
+            self._memos.update(kept)
+        return taken[0], taken[1], taken[2]
 
     def close(self) -> None:
         """Stop reading (a child still writing then ends) and reap the child."""

@@ -5,8 +5,10 @@ again. Whatever the spare holds, the result is what a full build writes."""
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from bench.corpus import NOW, write_corpus
 from statusgen.build import build
 from statusgen.cache import CACHE_DIR, FILE, Spare, ValidationCache
 from statusgen.render import Artifact
-from statusgen.write import MARKER, Staging, spare_of
+from statusgen.write import MARKER, FolderMemo, Staging, list_tree, spare_of
 from tests.test_cache_parallel import same_tree
 from tests.test_page_reuse import record_reuse, restore_as_ci_does
 
@@ -312,3 +314,97 @@ def test_the_manifest_records_each_page_as_it_is_on_disk(site: Path, tmp_path: P
             found = os.stat(out / path)
             assert (inode, size, modified) == (found.st_ino, found.st_size, found.st_mtime_ns), path
     assert cached_build(site, out, LATER + timedelta(hours=1), parallel=parallel) == len(pages)  # all reused
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def test_a_listing_takes_each_folder_unchanged_since_the_last_one_from_it_and_finds_every_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm process lists the spare with what its last listing of that folder found (FolderMemo): a folder whose
+    identity (inode, times) is what it was is not read again, and every file is still looked at. Files added,
+    removed and changed in place, folders removed, renamed and made: the listing and the identities are those of a
+    listing from nothing, and only the folders that changed were read."""
+    root = tmp_path / "tree"
+    _tree(root, {"top.txt": "1", "a/x.txt": "1", "a/b/y.txt": "1", "c/z.txt": "1", "d/w.txt": "1",
+                 "u/v/w.txt": "1", "u/v2/w.txt": "1"})
+    always = time.time_ns() + 10**12  # every folder settled: the test waits a tick of the clock instead
+    memo = FolderMemo({}, always)
+    assert list_tree(str(root), {}, memo) == list_tree(str(root))
+    known = dict(memo.made)
+    assert set(known) == {"", "a/", "a/b/", "c/", "d/", "u/", "u/v/", "u/v2/"} and memo.gone == []
+    time.sleep(0.05)
+    (root / "a/x.txt").write_text("changed in place")
+    (root / "c/new.txt").write_text("1")
+    for path in ("a/b/y.txt", "a/b"):
+        (root / path).unlink() if path.endswith(".txt") else (root / path).rmdir()
+    os.rename(root / "d", root / "e")
+    _tree(root, {"f/g/h.txt": "1"})
+    read: list[str] = []
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        read.append(os.path.relpath(path, root))
+        return real_scandir(path)
+
+    seen: dict[str, tuple[int, int, int]] = {}
+    again = FolderMemo(known, always)
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "scandir", scandir)
+        listed = list_tree(str(root), seen, again)
+    fresh_seen: dict[str, tuple[int, int, int]] = {}
+    assert listed == list_tree(str(root), fresh_seen) and seen == fresh_seen
+    assert sorted(read) == [".", "a", "c", "e", "f", "f/g"]  # not u, u/v, u/v2
+    assert sorted(again.gone) == ["a/b/", "d/"]
+    FolderMemo.update(known, again.made, again.gone)
+    assert set(known) == {"", "a/", "c/", "e/", "f/", "f/g/", "u/", "u/v/", "u/v2/"}
+    # A folder changed too lately for its times to tell (see RACY_NS) is read again, whatever they say.
+    read.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "scandir", scandir)
+        list_tree(str(root), {}, FolderMemo(known, 0))
+    assert len(read) == len(known)
+
+
+def test_a_warm_process_lists_the_spare_from_what_it_found_two_builds_before(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm process's first build lists the output too (the next spare); each later one reads only the spare's
+    folders that changed since (a handful), and still writes what a full build writes, after edits, a removed
+    incident, a file added to the spare and a page of it changed by hand."""
+    monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # folders written a moment ago count as settled
+    monkeypatch.setattr(statusgen.build, "can_fork", lambda: True)  # the lister's child, as from a new process
+    out, held = tmp_path / "out", ValidationCache(site / CACHE_DIR / FILE, hold=True)
+    cached_build(site, out)
+    cached_build(site, out)
+    log = tmp_path / "read.txt"  # the spare's folders each listing read, from the lister's child
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        with open(log, "a") as stream:
+            stream.write(f"{path}\n")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    folders = []
+    for n, later in enumerate((LATER, LATER, LATER + timedelta(hours=1), LATER + timedelta(hours=1))):
+        time.sleep(0.05)  # a tick of the file system's clock after the last build's writes
+        edited = incidents(site)[3 + n]
+        edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        if n == 2:
+            incidents(site)[8].unlink()
+            (spare_of(out) / "added by hand.txt").write_text("not statusgen's")
+            page = spare_of(out) / f"incidents/{incidents(site)[20].stem}/index.html"
+            page.write_bytes(page.read_bytes().replace(b"<h1", b"<h1 class=\"by-hand\"", 1))
+        log.unlink(missing_ok=True)
+        result = build(site, out, now=later, cache=held, parallel=False)
+        assert result.ok
+        spare_read = [line for line in log.read_text().split("\n") if line.startswith(str(spare_of(out).parent))]
+        folders.append(len(spare_read))
+        assert same_tree(out, full_build(site, tmp_path / f"full-{n}", later))
+    memos = held.memo("folders", lasting=True)
+    assert memos is not None and len(memos) == 2  # the output's and the spare's: the two folders the builds alternate
+    total = sum(len(known) for known in memos.values()) // 2
+    assert folders[0] > total and all(count < total // 3 for count in folders[1:]), (folders, total)
