@@ -558,11 +558,28 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     import os
     from concurrent.futures.process import BrokenProcessPool
 
+    from statusgen.parallel import WorkerDied, in_two, in_two_parts
+
+    with pytest.raises(WorkerDied):
+        in_two(lambda: os._exit(3), lambda: "mine")
+    with pytest.raises(BrokenProcessPool):
+        in_two_parts([lambda: os._exit(3)], lambda: "mine")
+    assert in_two(lambda: "theirs", lambda: "mine") == ("mine", "theirs")
+
+
+def test_what_either_process_raises_is_raised_here() -> None:
     from statusgen.parallel import in_two
 
-    with pytest.raises(BrokenProcessPool):
-        in_two(lambda: os._exit(3), lambda: "mine")
-    assert in_two(lambda: "theirs", lambda: "mine") == ("mine", "theirs")
+    def mine() -> str:
+        raise KeyError("mine")
+
+    with pytest.raises(ZeroDivisionError):
+        in_two(lambda: 1 // 0, lambda: "mine")
+    with pytest.raises(KeyError, match="mine"):
+        in_two(lambda: "theirs", mine)
+    with pytest.raises(RuntimeError, match="could not be sent back"):
+        in_two(lambda: (lambda: None), lambda: "mine")  # a result that cannot be pickled
+    assert in_two(lambda: list(range(100_000)), lambda: "mine") == ("mine", list(range(100_000)))  # more than a pipe holds
 
 
 def wait_until_gone(path: Path, seconds: float = 20.0) -> bool:
