@@ -8,7 +8,7 @@ hands it what the cache kept (:meth:`statusgen.cache.ValidationCache.derived`) a
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +17,27 @@ def ends_run(name: str, every: int) -> bool:
     """Whether the value named ``name`` (a path, a slug) ends its run of values kept together: about one in
     ``every``, chosen by the name alone, so that a value added, removed or changed changes its own run only."""
     return zlib.crc32(name.encode()) % every == 0
+
+
+#: Past this share of a site's items changed, a warm build derives every item again (see :func:`replaced`).
+REPLACED_AT_MOST = 0.1
+
+
+def replaced(before: Sequence[object], now: Sequence[object],
+             made_from: tuple[Sequence[object], Sequence[object]] | None = None) -> list[int] | None:
+    """Where ``now`` holds another object than ``before`` (or, with ``made_from``, what each was made from in its
+    build and in this one, where that differs): the places of the items a warm build derives again when the others
+    are the very objects they were (its load made its site from the last one's, see
+    :func:`statusgen.content.load_site`). None when the two differ in length or in more than
+    :data:`REPLACED_AT_MOST` of their places."""
+    if len(before) != len(now):
+        return None
+    if made_from is None:
+        places = [n for n, item in enumerate(now) if item is not before[n]]
+    else:
+        then, this = made_from
+        places = [n for n, item in enumerate(now) if item is not before[n] or this[n] != then[n]]
+    return places if len(places) <= len(now) * REPLACED_AT_MOST else None
 
 
 class Known(Protocol):

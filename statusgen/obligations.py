@@ -27,6 +27,7 @@ from statistics import median
 from typing import Any
 
 from statusgen.durations import format_duration
+from statusgen.kept import replaced
 from statusgen.model import Incident, Postmortem, Site, outages
 
 
@@ -146,19 +147,31 @@ def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -
     build's."""
     if memo is None:
         return {i.slug: obligation(site, i, now) for i in site.incidents}
-    made: dict[str, Obligation] = {}
+    # At the same time, with the very postmortems and the same incidents in the same places but a few: the last
+    # build's obligations with those few made again (see replaced).
+    if memo and memo["now"] == now and memo["postmortems"] is site.postmortems:
+        places = replaced(memo["incidents"], site.incidents)
+        # (Each under its slug as it was, so the obligations stay in the incidents' order.)
+        if places is not None and all(site.incidents[n].slug == memo["incidents"][n].slug for n in places):
+            made: dict[str, Obligation] = dict(memo["made"])
+            for n in places:
+                made[site.incidents[n].slug] = obligation(site, site.incidents[n], now)
+            memo.update(incidents=site.incidents, made=made)
+            return made
+    made = {}
     kept: dict[str, tuple[Incident, Postmortem | None, object, Obligation]] = {}
+    then: dict[str, tuple[Incident, Postmortem | None, object, Obligation]] = memo.get("by slug", {})
     for incident in site.incidents:
         postmortem = site.postmortem(incident.postmortem) if incident.postmortem else None
         moment = obligation_moment(site, incident, now)
-        found = memo.get(incident.slug)
+        found = then.get(incident.slug)
         if found is not None and found[0] is incident and found[1] is postmortem and found[2] == moment:
             made[incident.slug] = found[3]
         else:
             made[incident.slug] = obligation(site, incident, now)
         kept[incident.slug] = (incident, postmortem, moment, made[incident.slug])
     memo.clear()
-    memo.update(kept)
+    memo.update({"by slug": kept, "now": now, "incidents": site.incidents, "postmortems": site.postmortems, "made": made})
     return made
 
 

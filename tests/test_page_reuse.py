@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import statusgen.build
@@ -322,27 +322,72 @@ def test_an_obligation_follows_from_the_incident_its_postmortem_and_its_moment(c
             assert first[incident.slug] == second[incident.slug], incident.slug
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(MINUTES, min_size=2, max_size=5))
+_WARM_EDITS = ("nothing", "incident", "fingerprint", "postmortem", "renamed", "many")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(MINUTES, st.sampled_from(_WARM_EDITS), st.integers(0, 59)), min_size=2, max_size=6))
+@example([(0, "nothing", 0), (0, "incident", 3), (0, "fingerprint", 4), (0, "postmortem", 0), (0, "renamed", 5)])
 def test_a_warm_process_remembers_obligations_and_view_digests_only_while_they_hold(
-        corpus_model: Site, minutes: list[int]) -> None:
-    """A warm process's builds, one after the other at any times (later or earlier), with one memo each: every
-    obligation and view digest is what they are made from scratch, whatever the memo held from the build before;
-    and it holds this build's. An incident whose postmortem changed (another object) gets its obligation again."""
+        corpus_model: Site, builds: list[tuple[int, str, int]]) -> None:
+    """A warm process's builds, one after the other at any times (later or earlier, or the same), with one memo
+    each, after any edit: an incident's text (another object in its place), its fingerprint alone, a postmortem
+    (another object), an incident renamed, or many incidents at once: every obligation and view digest is what
+    they are made from scratch, in the same order, whatever the memo held from the build before."""
     model = under_policy(corpus_model)
     fingerprints = {item.path: hashlib.blake2b(item.path.encode(), digest_size=20).digest()
                     for item in (*model.incidents, *model.maintenances)}
-    items = [*model.incidents, *model.maintenances]
-    owed, viewed = {}, {}  # the memos
-    for n, minute in enumerate(minutes):
+    owed: dict[str, Any] = {}  # the memos
+    viewed: dict[str, Any] = {}
+    for minute, edit, n in builds:
         now = NOW + timedelta(minutes=minute)
-        if n == len(minutes) - 1:  # a postmortem edited: the same incident objects, another postmortem object
+        incidents = list(model.incidents)
+        n %= len(incidents)
+        if edit == "incident":
+            incidents[n] = dataclasses.replace(incidents[n], summary=incidents[n].summary + " More.")
+        elif edit == "fingerprint":
+            fingerprints = {**fingerprints, incidents[n].path: hashlib.blake2b(fingerprints[incidents[n].path]).digest()[:20]}
+        elif edit == "renamed":
+            incidents[n] = dataclasses.replace(incidents[n], slug=incidents[n].slug + "-renamed")
+        elif edit == "many":
+            incidents = [dataclasses.replace(i, summary=i.summary + " More.") for i in incidents]
+        elif edit == "postmortem":  # the same incident objects, another postmortem object
             linked = next(p for p in model.postmortems if p.incidents)
             edited = dataclasses.replace(linked, published=linked.published + timedelta(days=3))
             model = dataclasses.replace(model, postmortems=tuple(edited if p is linked else p for p in model.postmortems))
-        assert obligations(model, now, owed) == obligations(model, now)
-        assert view_digests(items, fingerprints, now, viewed) == {i.slug: view_digest(i, fingerprints[i.path], now) for i in items}
-        assert owed.keys() == {i.slug for i in model.incidents} and viewed.keys() == {i.slug for i in items}
+        model = dataclasses.replace(model, incidents=tuple(incidents))
+        items = [*model.incidents, *model.maintenances]
+        # In order too: the publication index lists the obligations as they come.
+        assert list(obligations(model, now, owed).items()) == list(obligations(model, now).items())
+        assert list(view_digests(items, fingerprints, now, viewed).items()) == [
+            (i.slug, view_digest(i, fingerprints[i.path], now)) for i in items]
+
+
+def test_a_warm_build_at_the_same_time_derives_again_only_what_changed(corpus_model: Site,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """At the same time, after one incident was edited (another object in its place), a warm process makes that
+    incident's obligation and view digest again, and takes every other from its last build."""
+    import statusgen.obligations
+    import statusgen.render.views
+
+    model = under_policy(corpus_model)
+    fingerprints = {item.path: hashlib.blake2b(item.path.encode(), digest_size=20).digest()
+                    for item in (*model.incidents, *model.maintenances)}
+    owed: dict[str, Any] = {}
+    viewed: dict[str, Any] = {}
+    obligations(model, NOW, owed)
+    view_digests([*model.incidents, *model.maintenances], fingerprints, NOW, viewed)
+    incidents = list(model.incidents)
+    incidents[7] = dataclasses.replace(incidents[7], summary="Edited.")
+    model = dataclasses.replace(model, incidents=tuple(incidents))
+    made: list[str] = []
+    digested: list[bytes] = []
+    real_obligation, real_digest = statusgen.obligations.obligation, statusgen.render.views._view_digest
+    monkeypatch.setattr(statusgen.obligations, "obligation", lambda site, i, now: made.append(i.slug) or real_obligation(site, i, now))
+    monkeypatch.setattr(statusgen.render.views, "_view_digest", lambda f, moment: digested.append(f) or real_digest(f, moment))
+    obligations(model, NOW, owed)
+    view_digests([*model.incidents, *model.maintenances], fingerprints, NOW, viewed)
+    assert made == [incidents[7].slug] and digested == [fingerprints[incidents[7].path]]
 
 
 def count_incident_values(monkeypatch: pytest.MonkeyPatch) -> list[str]:

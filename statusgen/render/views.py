@@ -8,11 +8,11 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from statusgen.derive import incident_duration, maintenance_phase
 from statusgen.durations import format_duration
-from statusgen.kept import Kept, Known
+from statusgen.kept import Kept, Known, replaced
 from statusgen.model import (
     Encoded,
     Impact,
@@ -137,27 +137,39 @@ def _view_digest(fingerprint: bytes, moment: object) -> bytes:
 _NO_MOMENT = pickle.dumps(None, protocol=5)
 
 
-def view_digests(items: Iterable[Incident | Maintenance], fingerprints: Mapping[str, bytes], now: datetime,
+def view_digests(items: Sequence[Incident | Maintenance], fingerprints: Mapping[str, bytes], now: datetime,
                  memo: dict[str, Any] | None = None) -> dict[str, bytes]:
     """By slug, the :func:`view_digest` of each of ``items`` that has a fingerprint. ``memo``: what an earlier build
-    of this process made (see :meth:`statusgen.cache.ValidationCache.memo`), a digest taken from it when made from
-    the same fingerprint and moment; it is left holding this build's."""
-    made: dict[str, bytes] = {}
+    of this process made (see :meth:`statusgen.cache.ValidationCache.memo`), left holding this build's: at the same
+    ``now``, with the same items in the same places but a few (other objects, or other fingerprints), the last
+    build's digests with those few made again (see :func:`statusgen.kept.replaced`); else a digest taken from it when
+    made from the same fingerprint and moment."""
+    prints = [fingerprints.get(item.path) for item in items]
+    if memo and memo["now"] == now:
+        places = replaced(memo["items"], items, (memo["prints"], prints))
+        # (Each under its slug as it was, so the digests stay in the items' order.)
+        if places is not None and all(items[n].slug == memo["items"][n].slug and prints[n] is not None
+                                      and memo["prints"][n] is not None for n in places):
+            made: dict[str, bytes] = dict(memo["made"])
+            for n in places:
+                made[items[n].slug] = view_digest(items[n], cast(bytes, prints[n]), now)
+            memo.update(items=items, prints=prints, made=made)
+            return made
+    made = {}
     kept: dict[str, tuple[bytes, object, bytes]] = {}
-    for item in items:
-        fingerprint = fingerprints.get(item.path)
+    then: dict[str, tuple[bytes, object, bytes]] = memo.get("by slug", {}) if memo is not None else {}
+    for item, fingerprint in zip(items, prints, strict=True):
         if fingerprint is None:
             continue
         moment = view_moment(item, now)
-        found = memo.get(item.slug) if memo is not None else None
+        found = then.get(item.slug)
         digest = found[2] if found is not None and found[0] == fingerprint and found[1] == moment else \
             _view_digest(fingerprint, moment)
         made[item.slug] = digest
-        if memo is not None:
-            kept[item.slug] = (fingerprint, moment, digest)
+        kept[item.slug] = (fingerprint, moment, digest)
     if memo is not None:
         memo.clear()
-        memo.update(kept)
+        memo.update({"by slug": kept, "now": now, "items": items, "prints": prints, "made": made})
     return made
 
 
