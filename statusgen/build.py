@@ -265,11 +265,23 @@ def prepare(site_dir: Path, *, base_url: str | None = None, strict: bool = False
     return Prepared(loaded.site, theme, renderer, diagnostics)
 
 
+def start_lister(output: Path, cache: ValidationCache | None) -> Lister | None:
+    """A child taking the listing of ``output``'s spare, for the prune, and the check of a restored output's pages,
+    while a build with ``cache`` loads the site (see :class:`Lister`); None where there is nothing to list or it
+    cannot fork."""
+    spare = spare_of(output)
+    if cache is None or not can_fork() or not (spare.is_dir() or output.is_dir()):
+        return None
+    return Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output),
+                  cache.memo("folders", lasting=True), output)
+
+
 def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = None, strict: bool = False,
           now: datetime | None = None, internal: bool = False, parallel: bool | None = None,
           cache: ValidationCache | None = None, progress: Progress | None = None,
           leave: list[object] | None = None, after: list[Callable[[], object]] | None = None,
-          walked: InChild[Walked] | None = None, changes: Changes | None = None) -> BuildResult:
+          walked: InChild[Walked] | None = None, changes: Changes | None = None,
+          lister: Lister | None = None) -> BuildResult:
     """Build the site in ``site_dir`` into ``output`` (default ``site_dir/output``,
     or ``site_dir/output-internal`` for an internal build).
 
@@ -289,6 +301,9 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
     ends the child either way.
     ``changes``: what a watcher saw change since an earlier build with ``cache`` (see :class:`statusgen.sources.Changes`):
     a process that builds again and again looks at those files only, when it made that build's walk.
+    ``lister``: what :func:`start_lister` started for this output with ``cache`` since the last build into it, if
+    anything (a warm process starts it once a file has changed, while the watcher waits for the files to settle);
+    else the build starts one. The build ends it either way.
     """
     started = time.perf_counter()
     output = output if output is not None else site_dir / ("output-internal" if internal else "output")
@@ -296,13 +311,12 @@ def build(site_dir: Path, output: Path | None = None, *, base_url: str | None = 
         now, problem = build_time()
         if problem:
             return BuildResult(False, (problem,))
-    # The spare's listing, for the prune, and the check of a restored output's pages, taken by a child while this
-    # process loads the site (see Lister).
     spare = spare_of(output)
-    lister = None
-    if cache is not None and can_fork() and (spare.is_dir() or output.is_dir()):
-        lister = Lister(spare if spare.is_dir() else None, functools.partial(cache.pages(output).restored, output),
-                        cache.memo("folders", lasting=True), output)
+    if lister is not None and (lister.output != output or cache is None):  # (not this build's)
+        lister.close()
+        lister = None
+    if lister is None:
+        lister = start_lister(output, cache)
     try:
         return _build(site_dir, output, base_url=base_url, strict=strict, now=now, internal=internal, parallel=parallel,
                       cache=cache, progress=progress, started=started, spare=spare, lister=lister, leave=leave, after=after,

@@ -341,6 +341,8 @@ class Lister:
         the next build's spare: listed too when ``memos`` has nothing of it yet, for that build. :meth:`result`
         brings ``memos`` up to date, and leaves in it only these two folders'."""
         self._memos = memos
+        self.output = beside
+        """The output this lists the spare of (when given)."""
 
         def take() -> tuple[Listing | None, dict[str, Identity], Kept | None, list[tuple[str, Folders, list[str]]]]:
             seen: dict[str, Identity] = {}

@@ -116,6 +116,39 @@ def test_a_bug_in_the_build_process_is_raised_here_and_a_process_that_died_is_re
         rebuilder.close()
 
 
+def test_the_build_process_lists_the_spare_once_told_a_build_is_coming(
+        make_site: SiteMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told that a build is coming (as the watcher tells it at a change's first event), the build process starts the
+    lister of the output's spare at once, and the build takes that one instead of starting its own."""
+    import statusgen.build
+
+    monkeypatch.setattr(statusgen.serve, "can_fork", lambda: True)
+    log = tmp_path / "listers.txt"  # who started each lister, across the fork
+    real = statusgen.build.start_lister
+
+    def start_lister(output: Path, cache: Any, who: str = "build") -> Any:
+        with open(log, "a") as stream:
+            stream.write(f"{who}\n")
+        return real(output, cache)
+
+    monkeypatch.setattr(statusgen.build, "start_lister", start_lister)
+    monkeypatch.setattr(statusgen.serve, "start_lister", lambda output, cache: start_lister(output, cache, "expect"))
+    site = make_site({FILE: RESOLVED_INCIDENT})
+    rebuilder = Rebuilder(site, tmp_path / "served")
+    try:
+        assert rebuilder.rebuild().ok and rebuilder.rebuild().ok  # a spare now
+        log.unlink()
+        (site / FILE).write_text(RESOLVED_INCIDENT.replace("working normally again", "back to full speed"))
+        rebuilder.expect()
+        assert rebuilder.rebuild().ok
+        assert "back to full speed" in (tmp_path / "served" / PAGE / "index.html").read_text()
+        assert log.read_text().split() == ["expect"]  # the build took it
+        assert rebuilder.rebuild().ok
+        assert log.read_text().split() == ["expect", "build"]  # none was expected
+    finally:
+        rebuilder.close()
+
+
 def test_closing_the_rebuilder_answers_the_readers_still_waiting(make_site: SiteMaker, tmp_path: Path) -> None:
     """A page's long poll holds a server thread for up to 25 s: when serve ends, it is answered at once."""
     rebuilder = Rebuilder(make_site({FILE: RESOLVED_INCIDENT}), tmp_path / "served")
