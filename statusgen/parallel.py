@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.sharedctypes import Synchronized
 from typing import TypeVar, cast
 
+from statusgen.child import InChild
+
 Mine = TypeVar("Mine")
 Theirs = TypeVar("Theirs")
 
@@ -104,6 +106,19 @@ def _run_theirs(part: int) -> object:
     return _THEIRS[part]()
 
 
+def _outcome(work: Callable[[], object]) -> bytes:
+    """What ``work`` returned, or what it raised, pickled: or, when that cannot be pickled, a description of it."""
+    try:
+        outcome: tuple[bool, object] = (True, work())
+    except BaseException as exc:  # raised again where the work was asked for
+        outcome = (False, exc)
+    try:
+        return pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        return pickle.dumps((False, RuntimeError(f"the worker's {'result' if outcome[0] else 'error'} "
+                                                 f"could not be sent back: {exc!r} ({outcome[1]!r})")))
+
+
 class WorkerDied(RuntimeError):
     """The forked worker of :func:`in_two` ended without a result (killed, out of memory)."""
 
@@ -116,35 +131,14 @@ def in_two(theirs: Callable[[], Theirs], mine: Callable[[], Mine]) -> tuple[Mine
     the worker ends at once once it has written it. A pool's thread that hands the result over and the pool's
     shutdown, which waits for the worker to end, took about 30 ms of each build that writes in two processes."""
     release_free_memory()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: its share, its result (or what it raised) through the pipe, then gone
-        code = 1
-        try:
-            os.close(read)
-            try:
-                outcome: tuple[bool, object] = (True, theirs())
-            except BaseException as exc:  # raised again where the work was asked for
-                outcome = (False, exc)
-            try:
-                data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # something that cannot be pickled: its description, then
-                data = pickle.dumps((False, RuntimeError(f"the worker's {'result' if outcome[0] else 'error'} "
-                                                         f"could not be sent back: {exc!r} ({outcome[1]!r})")))
-            with os.fdopen(write, "wb") as stream:
-                stream.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
+    worker = InChild(functools.partial(_outcome, theirs))
     try:
-        with os.fdopen(read, "rb") as stream:
-            result = mine()
-            data = stream.read()
+        result = mine()
+        data = worker.result()
     finally:
-        _, status = os.waitpid(pid, 0)  # (a worker still writing when this process raised ends on the closed pipe)
-    if not data:
-        raise WorkerDied(f"the forked worker ended without a result (wait status {status})")
+        worker.close()  # (a worker still writing when this process raised ends on the closed pipe)
+    if data is None:
+        raise WorkerDied("the forked worker ended without a result")
     done, value = pickle.loads(data)
     if not done:
         raise cast(BaseException, value)

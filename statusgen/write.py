@@ -271,6 +271,22 @@ class FolderMemo:
             known.pop(folder, None)
 
 
+def _entries(where: str, prefix: str, memo: FolderMemo | None) -> tuple[tuple[str, bool], ...]:
+    """The folder ``where``'s entries, each a name and whether it is a folder: with a ``memo``, from the last listing
+    when the folder (``prefix`` in the tree) is as it was then and settled, else read (and noted in the memo)."""
+    if memo is None:
+        with os.scandir(where) as listed:
+            return tuple((entry.name, entry.is_dir(follow_symlinks=False)) for entry in listed)
+    found = os.stat(where)
+    now = (found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
+    then = memo.known.get(prefix)
+    if then is not None and then[0] == now and max(now[1], now[2]) < memo.trusted_before:
+        return then[1]
+    entries = _entries(where, prefix, None)
+    memo.made[prefix] = (now, entries)
+    return entries
+
+
 def list_tree(root: str, seen: dict[str, Identity] | None = None, memo: FolderMemo | None = None) -> Listing:
     """What the directory ``root`` holds: its files, and its folders, each after the folders inside it.
     ``seen``: filled with each file's identity (inode, size, modification time), as ``os.stat`` gives it.
@@ -282,41 +298,17 @@ def list_tree(root: str, seen: dict[str, Identity] | None = None, memo: FolderMe
     pending = [""]
     while pending:  # (not a nested function calling itself: a reference cycle, left for the collector)
         prefix = pending.pop()
-        where = f"{root}/{prefix}" if prefix else root
-        if memo is not None:
-            # A folder's entries, by name: from the last listing when the folder is as it was then and settled.
-            found = os.stat(where)
-            now = (found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
-            then = memo.known.get(prefix)
-            if then is not None and then[0] == now and max(now[1], now[2]) < memo.trusted_before:
-                entries = then[1]
+        for name, folder in _entries(f"{root}/{prefix}" if prefix else root, prefix, memo):
+            path = f"{prefix}{name}"
+            if folder:
+                folders.append(path)
+                pending.append(f"{path}/")
             else:
-                with os.scandir(where) as listed:
-                    entries = tuple((entry.name, entry.is_dir(follow_symlinks=False)) for entry in listed)
-                memo.made[prefix] = (now, entries)
-            visited.add(prefix)
-            for name, folder in entries:
-                path = f"{prefix}{name}"
-                if folder:
-                    folders.append(path)
-                    pending.append(f"{path}/")
-                else:
-                    files.add(path)
-                    if seen is not None:
-                        with contextlib.suppress(OSError):
-                            seen[path] = file_identity(os.stat(f"{root}/{path}"))
-            continue
-        with os.scandir(where) as listed:
-            for entry in listed:
-                path = f"{prefix}{entry.name}"
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(path)
-                    pending.append(f"{path}/")
-                else:
-                    files.add(path)
-                    if seen is not None:
-                        with contextlib.suppress(OSError):
-                            seen[path] = file_identity(entry.stat())
+                files.add(path)
+                if seen is not None:
+                    with contextlib.suppress(OSError):
+                        seen[path] = file_identity(os.stat(f"{root}/{path}"))
+        visited.add(prefix)
     if memo is not None:
         memo.gone = [folder for folder in memo.known if folder not in visited]
     folders.reverse()
