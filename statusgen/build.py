@@ -96,16 +96,19 @@ INCIDENT_SHARES = 6
 
 
 def sections(site: Site, theme: Theme, renderer: PageRenderer, now: datetime, *, internal: bool = False,
-             shares: int = 1, fragments: Fragments | None = None, reports: Kept | None = None) -> list[Section]:
+             shares: int = 1, fragments: Fragments | None = None, reports: Kept | None = None,
+             warm: bool = False) -> list[Section]:
     """Everything a build writes but the sitemap, which lists the pages of all of them, longest first
     after the pinned ones. The incident pages, most of the work, come in ``shares`` sections of equal size.
     ``fragments``: the API's list items kept from the last build, and those of this one (see :class:`Fragments`);
     ``reports``: the same of the reports (see :meth:`PageRenderer.reports`). Both are made by this process."""
     parts = [
-        Section("overview", lambda: [renderer.overview()], pinned=True),
         # The API and feeds take the most memory at once: first, before the pages both processes
-        # touch have been copied, and so that what they freed is given back before the worker grows.
-        Section("feeds", lambda: feeds(site, now, renderer.keys), pinned=True),
+        # touch have been copied, and so that what they freed is given back before the worker grows. Not in a
+        # ``warm`` process's rebuild, which renders few pages: there the overview and the feeds go to whichever
+        # process is free, so that the two finish together.
+        Section("overview", lambda: [renderer.overview()], pinned=not warm),
+        Section("feeds", lambda: feeds(site, now, renderer.keys), pinned=not warm),
         Section("api", lambda: [*StatuspageApi(site, now, renderer.statuses).files(), *statusgen_api(site, now, renderer.fingerprints, fragments)],
                 pinned=True),
         # Pinned: the runs of rows it keeps for the next build must be made by this process, which saves them.
@@ -368,7 +371,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
         fragments = Fragments(cache.derived("api")) if cache is not None else None
         reports = Kept(cache.derived("reports")) if cache is not None else None
         parts = sections(site, prepared.theme, prepared.renderer, now, internal=internal, shares=INCIDENT_SHARES if parallel else 1,
-                         fragments=fragments, reports=reports)
+                         fragments=fragments, reports=reports, warm=after is not None)
         manifest, salt = (cache.pages(output), f"{cache.salt}\0{prepared.theme.digest}\0{internal}") if cache else (None, "")
         # The spare as it was listed, its files' identities, and the pages of a restored output found intact.
         taken = lister.result() if lister is not None else None
@@ -376,7 +379,7 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             reusable = manifest.previous(salt, output, spare, seen=taken[1] if taken is not None else None,
                                          restored=taken[2] if taken is not None else None)
             staging = Staging(output, spare=reusable.spare, keep=True)
-            prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None))
+            prepared.renderer.reuse(reusable.keys(spare=staging.spare is not None), str(output))
         else:
             staging = Staging(output)
         listed = taken[0] if taken is not None and staging.spare is not None else None
@@ -394,6 +397,8 @@ def _build(site_dir: Path, output: Path, *, base_url: str | None, strict: bool, 
             staging.discard()
             raise
         # Still inside: the collector would walk the whole site for what these read and make.
+        if cache is not None and (viewed := cache.memo("views")) is not None:  # for the next build (see PageRenderer)
+            viewed["page keys"] = (str(output), written.keys)
         if cache is not None:
             for kind, made in (("api", fragments), ("reports", reports)):
                 if made is not None:

@@ -144,7 +144,7 @@ def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -
     """Every incident's obligation, by slug, newest incident first. ``memo``: what an earlier build of this process
     made (see :meth:`statusgen.cache.ValidationCache.memo`), an obligation taken from it when made from the same
     incident and postmortem (the very objects) at the same :func:`obligation_moment`; it is left holding this
-    build's."""
+    build's, and under ``fresh`` the slugs made again when only some were (a set; None when all were looked at)."""
     if memo is None:
         return {i.slug: obligation(site, i, now) for i in site.incidents}
     # At the same time, with the very postmortems and the same incidents in the same places but a few: the last
@@ -156,7 +156,7 @@ def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -
             made: dict[str, Obligation] = dict(memo["made"])
             for n in places:
                 made[site.incidents[n].slug] = obligation(site, site.incidents[n], now)
-            memo.update(incidents=site.incidents, made=made)
+            memo.update(incidents=site.incidents, made=made, fresh={site.incidents[n].slug for n in places})
             return made
     made = {}
     kept: dict[str, tuple[Incident, Postmortem | None, object, Obligation]] = {}
@@ -171,7 +171,8 @@ def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -
             made[incident.slug] = obligation(site, incident, now)
         kept[incident.slug] = (incident, postmortem, moment, made[incident.slug])
     memo.clear()
-    memo.update({"by slug": kept, "now": now, "incidents": site.incidents, "postmortems": site.postmortems, "made": made})
+    memo.update({"by slug": kept, "now": now, "incidents": site.incidents, "postmortems": site.postmortems, "made": made,
+                 "fresh": None})
     return made
 
 

@@ -31,6 +31,9 @@ _BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
 #: A ratio not asked for yet (a ratio may be None).
 _UNKNOWN = object()
 
+#: A component's ratios a warm process keeps from build to build, at most (periods move on with the time).
+_RATIOS_KEPT = 10_000
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -202,6 +205,8 @@ class Uptime:
                 then = memo.get(cid)
                 if then is not None and then[1] == self._maintenance[cid] and then[0] == self._segments[cid]:
                     self._ratios_then[cid] = then[2]
+                    if len(then[2]) < _RATIOS_KEPT:  # those this process does not ask for again are kept too
+                        self._ratios[cid] = then[2]
                 memo[cid] = (self._segments[cid], self._maintenance[cid], self._ratios[cid])
 
     def _segments_in(self, cid: str, start: int, end: int) -> range:

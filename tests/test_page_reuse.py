@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import statusgen.build
+import statusgen.cache
 import statusgen.render.api
 import statusgen.render.pages
 import statusgen.render.views
@@ -895,3 +896,54 @@ def test_a_build_without_a_cache_makes_every_view_before_it_writes(
     monkeypatch.setattr(statusgen.build, "write_site", writing)
     assert build(site, tmp_path / "out", now=NOW).ok
     assert counts[0][0] == counts[0][1] > 30
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "two processes"])
+def test_at_the_same_minute_a_warm_build_takes_the_keys_of_the_item_pages_that_did_not_change(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    """A warm build at the same minute as the last one takes each item page's key from it when the item is the very
+    object it was (and its obligation too): only the edited incidents' pages are keyed from their inputs, and the
+    output is what a full build writes. After a build that failed, at least the pages of what changed since the
+    last good one are keyed again (the file fixed, validated anew, is another object); an hour later, every page."""
+    monkeypatch.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
+    out, held = tmp_path / "out", ValidationCache(site / CACHE_DIR / FILE, hold=True)
+    keyed = tmp_path / "keyed.txt"  # the item pages keyed from their inputs, from whichever process made them
+    real = PageRenderer._unchanged_item_page
+
+    def unchanged(self: PageRenderer, item: Any, live: bool, inputs: Any) -> Any:
+        if self.keys is not None:  # (a build without a cache keys nothing)
+            with open(keyed, "a") as stream:
+                stream.write(f"{item.slug}\n")
+        return real(self, item, live, inputs)
+
+    monkeypatch.setattr(PageRenderer, "_unchanged_item_page", unchanged)
+    items = len([*(site / "content/incidents").glob("*.md")])
+    files = sorted((site / "content/incidents").glob("*-incident-*.md"))
+
+    def rebuilt(now: datetime, *edited: Path) -> list[str]:
+        for file in edited:
+            file.write_text(file.read_text() + "\nA sentence added later.\n")
+        keyed.unlink(missing_ok=True)
+        assert build(site, out, now=now, cache=held, parallel=parallel).ok
+        assert same_tree(out, full_build(site, tmp_path / "full", now))
+        return keyed.read_text().split() if keyed.exists() else []
+
+    assert len(rebuilt(NOW)) == items  # the first build keys every page
+    assert rebuilt(NOW) == []  # nothing changed: every key as it was
+    assert sorted(rebuilt(NOW, files[3], files[11])) == sorted([files[3].stem, files[11].stem])
+    assert rebuilt(NOW) == []
+    broken = files[5].read_text()
+    files[5].write_text(broken.replace("severity: ", "severity: sev9\nx: ", 1))
+    assert not build(site, out, now=NOW, cache=held, parallel=parallel).ok
+    files[5].write_text(broken)
+    # The load after a failed one makes the site from every file, so an incident a postmortem links is another
+    # object too: more pages are keyed, at least those two; the next edit's build is back to one.
+    assert {files[5].stem, files[7].stem} <= set(rebuilt(NOW, files[7]))
+    assert rebuilt(NOW, files[9]) == [files[9].stem]
+    assert len(rebuilt(LATER)) == items
+
+
+def full_build(site: Path, out: Path, now: datetime) -> Path:
+    shutil.rmtree(out, ignore_errors=True)
+    assert build(site, out, now=now, parallel=False).ok
+    return out

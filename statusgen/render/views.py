@@ -143,7 +143,8 @@ def view_digests(items: Sequence[Incident | Maintenance], fingerprints: Mapping[
     of this process made (see :meth:`statusgen.cache.ValidationCache.memo`), left holding this build's: at the same
     ``now``, with the same items in the same places but a few (other objects, or other fingerprints), the last
     build's digests with those few made again (see :func:`statusgen.kept.replaced`); else a digest taken from it when
-    made from the same fingerprint and moment."""
+    made from the same fingerprint and moment. It holds under ``fresh`` the slugs made again in the first case (a set),
+    None in the second."""
     prints = [fingerprints.get(item.path) for item in items]
     if memo and memo["now"] == now:
         places = replaced(memo["items"], items, (memo["prints"], prints))
@@ -153,7 +154,7 @@ def view_digests(items: Sequence[Incident | Maintenance], fingerprints: Mapping[
             made: dict[str, bytes] = dict(memo["made"])
             for n in places:
                 made[items[n].slug] = view_digest(items[n], cast(bytes, prints[n]), now)
-            memo.update(items=items, prints=prints, made=made)
+            memo.update(items=items, prints=prints, made=made, fresh={items[n].slug for n in places})
             return made
     made = {}
     kept: dict[str, tuple[bytes, object, bytes]] = {}
@@ -169,7 +170,7 @@ def view_digests(items: Sequence[Incident | Maintenance], fingerprints: Mapping[
         kept[item.slug] = (fingerprint, moment, digest)
     if memo is not None:
         memo.clear()
-        memo.update({"by slug": kept, "now": now, "items": items, "prints": prints, "made": made})
+        memo.update({"by slug": kept, "now": now, "items": items, "prints": prints, "made": made, "fresh": None})
     return made
 
 
