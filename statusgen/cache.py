@@ -783,12 +783,7 @@ class PageManifest:
         self._kept = {"current": _Record(salt, marker, pages), "spare": spare}
         if self.path is not None:
             before, self._pickled = self._pickled.get("current"), {}
-            pickled, file, current = self._pickled, self.path, self._kept["current"]
-
-            def save() -> None:
-                pickled["current"] = pickle.dumps(current, protocol=pickle.HIGHEST_PROTOCOL)
-                if spare is not None:  # as it was read or written
-                    pickled["spare"] = before or pickle.dumps(spare, protocol=pickle.HIGHEST_PROTOCOL)
-                _save(file, (self.VERSION, pickled))
-
-            save()
+            self._pickled["current"] = pickle.dumps(self._kept["current"], protocol=pickle.HIGHEST_PROTOCOL)
+            if spare is not None:  # as it was read or written
+                self._pickled["spare"] = before or pickle.dumps(spare, protocol=pickle.HIGHEST_PROTOCOL)
+            _save(self.path, (self.VERSION, self._pickled))

@@ -181,6 +181,11 @@ Stat = tuple[int, int, int, int]
 Walked = tuple[list["ContentFile"], list[Stat | None]]
 
 
+def stat_of(found: os.stat_result) -> Stat:
+    """The :data:`Stat` in a ``stat`` result."""
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+
 def walk(site_dir: Path) -> Walked:
     """Every content file (see :func:`content_files`) and, in the same order, its :data:`Stat` (None for one that
     could not be looked at): what a build with a cache looks at first, every file every time (a ``stat`` of
@@ -189,11 +194,9 @@ def walk(site_dir: Path) -> Walked:
     stats: list[Stat | None] = []
     for file in found:
         try:
-            seen = os.stat(file.location)
+            stats.append(stat_of(os.stat(file.location)))
         except OSError:
             stats.append(None)
-            continue
-        stats.append((seen.st_ino, seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns))
     return found, stats
 
 
@@ -235,7 +238,7 @@ def walk_again(before: Walked, at: Mapping[str, int], paths: Iterable[str]) -> W
             return None
         if stats is None:
             stats = list(seen)
-        stats[n] = (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns)
+        stats[n] = stat_of(now)
     return found, stats if stats is not None else seen
 
 

@@ -155,9 +155,9 @@ class Uptime:
 
     def __init__(self, site: Site, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
                  kept: Kept | None = None, memo: dict[str, Any] | None = None) -> None:
-        """``memo``: what an earlier build of this process made (see :meth:`statusgen.cache.ValidationCache.memo`):
+        """``memo``: what earlier builds of this process made (see :meth:`statusgen.cache.ValidationCache.memo`):
         a component's ratios are taken from it when its segments and maintenance windows are those it had then; it is
-        left holding this build's."""
+        left holding this build's, with those earlier ones (up to :data:`_RATIOS_KEPT` a component)."""
         self._now = now_us = _us(now)
         weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
         components = [c.id for c in site.config.components]

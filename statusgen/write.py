@@ -315,6 +315,30 @@ def list_tree(root: str, seen: dict[str, Identity] | None = None, memo: FolderMe
     return files, folders
 
 
+def _listed_with(memos: dict[str, Any], spare: Path | None, output: Path | None,
+                 seen: dict[str, Identity]) -> tuple[Listing | None, list[tuple[str, Folders, list[str]]]]:
+    """The :func:`list_tree` of ``spare`` (its files' identities in ``seen``) taken with what ``memos`` (see
+    :class:`Lister`) has of it, and ``output`` listed too when ``memos`` has nothing of it; and, by inode, what each
+    listing found that differs (see :class:`FolderMemo`): only that goes back through the pipe."""
+    from statusgen.cache import RACY_NS  # (the cache imports this module)
+
+    trusted = time.time_ns() - RACY_NS
+    listed: Listing | None = None
+    changed: list[tuple[str, Folders, list[str]]] = []  # for each folder, even one not listed again
+    for tree, wanted in ((spare, True), (output, False)):
+        if tree is None or not tree.is_dir():
+            continue
+        inode = str(os.stat(tree).st_ino)
+        if not wanted and inode in memos:
+            changed.append((inode, {}, []))
+            continue
+        memo = FolderMemo(memos.get(inode, {}), trusted)
+        found = list_tree(str(tree), seen if wanted else None, memo)
+        listed = found if wanted else listed
+        changed.append((inode, memo.made, memo.gone))
+    return listed, changed
+
+
 class Lister:
     """The :func:`list_tree` of a folder (the spare) and its files' identities, and what ``also`` returns, taken by
     a forked child while this process goes on (a rebuild lists the spare while it loads the site: the spare's
@@ -339,24 +363,11 @@ class Lister:
         def take() -> tuple[Listing | None, dict[str, Identity], Kept | None, list[tuple[str, Folders, list[str]]]]:
             seen: dict[str, Identity] = {}
             listed: Listing | None = None
-            changed: list[tuple[str, Folders, list[str]]] = []  # for each folder, even one not listed again
+            changed: list[tuple[str, Folders, list[str]]] = []
             if memos is None:
                 listed = list_tree(str(folder), seen) if folder is not None else None
-                return listed, seen, also() if also is not None else None, changed
-            from statusgen.cache import RACY_NS  # (the cache imports this module)
-
-            trusted = time.time_ns() - RACY_NS
-            for tree, wanted in ((folder, True), (beside, False)):
-                if tree is None or not tree.is_dir():
-                    continue
-                inode = str(os.stat(tree).st_ino)
-                if not wanted and inode in memos:
-                    changed.append((inode, {}, []))
-                    continue
-                memo = FolderMemo(memos.get(inode, {}), trusted)
-                found = list_tree(str(tree), seen if wanted else None, memo)
-                listed = found if wanted else listed
-                changed.append((inode, memo.made, memo.gone))  # only what differs goes back through the pipe
+            else:
+                listed, changed = _listed_with(memos, folder, beside, seen)
             return listed, seen, also() if also is not None else None, changed
 
         self._child = InChild(take)

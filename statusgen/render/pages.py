@@ -113,7 +113,7 @@ class PageRenderer:
         items: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
         viewed, owed = (memo("views"), memo("obligations")) if memo is not None else (None, None)
         # The page keys the last build wrote, if it wrote its pages (taken out now: a build that fails leaves none).
-        self._keys_then: tuple[str, Mapping[str, bytes]] | None = viewed.pop("page keys", None) if viewed else None
+        keys_then: tuple[str, Mapping[str, bytes]] | None = viewed.pop("page keys", None) if viewed else None
         self._same: tuple[Mapping[str, bytes], set[str]] | None = None
         """Set by :meth:`reuse`: the last build's page keys, and the slugs of the items not as they were then."""
         self.view_digests = view_digests(items, self.fingerprints, now, viewed)
@@ -125,10 +125,11 @@ class PageRenderer:
         self.statuses = component_statuses(site, now)
         self.obligations = obligations(site, now, owed)
         self._memo = memo
-        if viewed and owed and viewed["fresh"] is not None and owed["fresh"] is not None and self._keys_then is not None:
-            self._fresh: set[str] | None = viewed["fresh"] | owed["fresh"]
-        else:
-            self._fresh = None
+        # Where the last build wrote them, its page keys, and the items not as they were then; when both the view
+        # digests and the obligations were made again only for those (see kept.replaced).
+        self._then: tuple[str, Mapping[str, bytes], set[str]] | None = None
+        if keys_then is not None and viewed and owed and viewed["fresh"] is not None and owed["fresh"] is not None:
+            self._then = (*keys_then, viewed["fresh"] | owed["fresh"])
         self.kept_uptime = Kept(known_uptime)
         """By a digest of the settled incidents of each component, its uptime segments, for the next build."""
         self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime,
@@ -214,8 +215,8 @@ class PageRenderer:
     def reuse(self, previous: Mapping[str, Container[bytes]], output: str = "") -> None:
         """Key every page from now on, and reuse those whose key is among ``previous`` (by output path). ``output``:
         where this build writes, for the keys its last build there wrote (see :meth:`_item_page_as_before`)."""
-        if self._fresh is not None and self._keys_then is not None and self._keys_then[0] == output:
-            self._same = (self._keys_then[1], self._fresh)
+        if self._then is not None and self._then[0] == output:
+            self._same = self._then[1:]
         made = self.views.made.items()
         derived = [(view, self.view_digests[slug]) for slug, view in made if slug in self.view_digests]
         shared = [view for slug, view in made if slug not in self.view_digests]
