@@ -6,8 +6,9 @@ on, whose ``bench/warm.py`` drives the watcher; compile both, ``python -m compil
 statusgen bench``, as ``make bench`` does). Each checkout gets its own copy of the
 10,000-incident corpus, built once from the command line; then one warm process per
 checkout watches its copy as ``build --watch`` does (``bench.warm``), and the two take
-turns: an edit, the watcher's rebuild, timed from when the watcher asks for it until it
-has answered, then the other's (alternating which goes first). Both see the same minutes
+turns: an edit (an update appended to one incident, as ``bench.warm`` does), the watcher's
+rebuild, timed from when the watcher asks for it until it has answered, then the other's
+(alternating which goes first). Both see the same minutes
 of the machine, so the median of the differences tells a change of 10 ms apart from the
 host's drift, which ``make bench``'s runs half an hour apart cannot. ``HOURS`` (default
 0): how much later each rebuild is built than the one before; 0 keeps the same minute.
@@ -27,38 +28,36 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.run import EPOCH, ROOT, corpus
-
 #: The incident each rebuild edits (its place among the corpus's incident files).
 EDITED = 11
 
 
-def child(site: Path, name: str, hours: int) -> None:
-    """One side: a warm process watching ``site``, which edits the incident ``name`` and prints the seconds of the
-    watcher's rebuild each time a line comes in on standard input."""
+def child(site: Path, hours: int) -> None:
+    """One side: a warm process watching ``site``, which prints the seconds of the watcher's next rebuild each time a
+    line comes in on standard input (once the parent has edited a file)."""
     from bench.warm import _Timed
     from statusgen.build import build_time
     from statusgen.serve import Watch
 
-    incident = site / "content" / "incidents" / name
-    original = incident.read_text()
     now, _ = build_time()
     rebuilder = _Timed(site, site / "output", [now + timedelta(hours=hours * (n + 1)) for n in range(1000)])
     try:
         with Watch(rebuilder):
-            for n, _line in enumerate(sys.stdin):
-                incident.write_text(original + "\nA sentence added for the benchmark.\n" * (n % 5 + 1))
+            for _line in sys.stdin:
                 if not rebuilder.done.acquire(timeout=300):
                     raise SystemExit("bench.pair: no rebuild within 300 s of an edit")
                 print(f"{rebuilder.seconds[-1]:.4f}", flush=True)
     finally:
-        incident.write_text(original)
         rebuilder.close()
 
 
 def main(other: Path, pairs: int = 16, hours: int = 0) -> None:
+    # Here, not at the top: the child runs this file with the other checkout's bench package.
+    from bench.run import EPOCH, ROOT, corpus, with_update
+
     source = corpus(10_000)
     name = sorted(p.name for p in (source / "content" / "incidents").glob("*-incident-*.md"))[EDITED]
+    original = (source / "content" / "incidents" / name).read_text()
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     with tempfile.TemporaryDirectory(prefix="statusgen-pair-") as scratch:
         sides: dict[str, subprocess.Popen[str]] = {}
@@ -69,7 +68,7 @@ def main(other: Path, pairs: int = 16, hours: int = 0) -> None:
             subprocess.run([sys.executable, "-m", "statusgen", "build"], cwd=site, env=side_env, check=True,
                            capture_output=True)
             # This file, as a script, with the checkout's own statusgen and bench.warm.
-            sides[side] = subprocess.Popen([sys.executable, __file__, "--child", str(site), name, str(hours)],
+            sides[side] = subprocess.Popen([sys.executable, __file__, "--child", str(site), str(hours)],
                                            cwd=tree, env=side_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         times: dict[str, list[float]] = {"other": [], "this": []}
         try:
@@ -77,6 +76,10 @@ def main(other: Path, pairs: int = 16, hours: int = 0) -> None:
                 for side in ("other", "this") if n % 2 == 0 else ("this", "other"):
                     process = sides[side]
                     assert process.stdin is not None and process.stdout is not None
+                    # An update appended, as bench.warm does, in new words each time (written here: the other
+                    # checkout may be older than this one's edit).
+                    (Path(scratch) / side / "content" / "incidents" / name).write_text(
+                        with_update(original, f"Update {n + 1} added for the benchmark."))
                     process.stdin.write("go\n")
                     process.stdin.flush()
                     times[side].append(float(process.stdout.readline()))
@@ -95,6 +98,6 @@ def main(other: Path, pairs: int = 16, hours: int = 0) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "--child":
-        child(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        child(Path(sys.argv[2]), int(sys.argv[3]))
     else:
         main(Path(sys.argv[1]), *(int(arg) for arg in sys.argv[2:4]))

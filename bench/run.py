@@ -221,6 +221,15 @@ def restore_as_ci_does(site: Path, output: Path) -> None:
         shutil.rmtree(aside)
 
 
+def with_update(text: str, note: str = "A note added for the benchmark.") -> str:
+    """An incident's file with one more update, ``note``, 30 seconds before its newest (just before the
+    resolution in the corpus: no other update has that time), as an engineer appends one."""
+    head, _, rest = text.partition("\n## ")
+    newest = datetime.strptime(rest[:16], "%Y-%m-%d %H:%M")
+    between = newest - timedelta(seconds=30)
+    return f"{head}\n## {between:%Y-%m-%d %H:%M:%S} UTC — Monitoring\n\n{note}\n\n## {rest}"
+
+
 def incremental(result: SizeResult, work: Path) -> None:
     """Rebuild after appending an update to one incident, then after a title change, each an hour later."""
     site, output = corpus(result.incidents), work / f"out-{result.incidents}"
@@ -228,11 +237,7 @@ def incremental(result: SizeResult, work: Path) -> None:
     config = site / "statusgen.toml"
     original_incident, original_config = incident.read_text(), config.read_text()
     try:
-        head, _, rest = original_incident.partition("\n## ")
-        newest = datetime.strptime(rest[:16], "%Y-%m-%d %H:%M")
-        between = newest - timedelta(seconds=30)  # just before the resolution: no other update has that time
-        edited = (f"{head}\n## {between:%Y-%m-%d %H:%M:%S} UTC — Monitoring\n\nA note added for the benchmark.\n\n"
-                  f"## {rest}")
+        edited = with_update(original_incident)
         shutil.rmtree(site / ".statusgen-cache", ignore_errors=True)
         build(site, output, cache=True)  # the build before the edit, which leaves the cache
         incident.write_text(edited)

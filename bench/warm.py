@@ -3,11 +3,12 @@
 Run as ``python -m bench.warm SITE OUT INCIDENT_FILE [HOURS]`` on a site just built into OUT
 from the command line with its cache, at ``SOURCE_DATE_EPOCH``: watches the site as
 ``build --watch`` does (its :class:`statusgen.serve.Watch`, its rebuilds in a
-:class:`statusgen.serve.BuildProcess` whose cache is the site's, held in memory), adds a
-sentence to one incident's last update and waits for the rebuild the watcher starts,
-built as ``HOURS`` (default 1) later; then does so three more times, each ``HOURS`` after
-the one before; restores the file and prints the seconds of the first rebuild (which reads
-the cache from disk and looks at every file) and the median of the others (which look at
+:class:`statusgen.serve.BuildProcess` whose cache is the site's, held in memory), appends an
+update to one incident (as the command-line rebuild of :mod:`bench.run` does) and waits for
+the rebuild the watcher starts, built as ``HOURS`` (default 1) later; then does so three more
+times, each ``HOURS`` after the one before (each time the incident as it was with one update
+appended, in new words); restores the file and prints the seconds of the first rebuild (which
+reads the cache from disk and looks at every file) and the median of the others (which look at
 the files the watcher saw change).
 
 A rebuild is timed from when the watcher starts it, once no file has changed for its quiet
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.run import STEADY_RUNS
+from bench.run import STEADY_RUNS, with_update
 from statusgen.build import BuildResult, build_time
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
 from statusgen.serve import Rebuilder, Watch
@@ -68,8 +69,8 @@ def main(site: Path, output: Path, name: str, hours: int = 1) -> tuple[float, fl
     try:
         with Watch(rebuilder):
             for n in range(rebuilds):
-                # Each time one more sentence in its last update; the watcher rebuilds once it has been quiet.
-                incident.write_text(original + "\nA sentence added for the benchmark.\n" * (n + 1))
+                # Each time an update appended, its words new each time; the watcher rebuilds once it has been quiet.
+                incident.write_text(with_update(original, f"Update {n + 1} added for the benchmark."))
                 if not rebuilder.done.acquire(timeout=PATIENCE):
                     raise SystemExit(f"bench.warm: no rebuild within {PATIENCE} s of an edit")
                 assert not rebuilder.failed, rebuilder.failed
