@@ -154,10 +154,11 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
         return Loaded(None, tuple(sorted_diagnostics(diagnostics)))
 
     at: dict[str, int] = {}
+    looked_again: Iterable[str] | None = None  # the files looked at again, when the walk was made from the last one
     if walked is not None:
         found, seen = walked
     elif cache:
-        (found, seen), at = _walked(site_dir, cache.memo("walk"), changes)
+        (found, seen), at, looked_again = _walked(site_dir, cache.memo("walk"), changes)
     else:  # nothing to compare them with: listed, not looked at
         found, seen = content_files(site_dir), []
     diagnostics += duplicate_slugs(found)
@@ -167,7 +168,8 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
             kept.update(token=changes.token if changes is not None else None, walked=(found, seen), at=at)
     # What is unchanged since a build read it is not read again.
     keys, results, unread = cast(tuple[dict[str, bytes], dict[str, Validated], list[ContentFile]],
-                                 cache.unchanged(found, seen)) if cache else ({}, {}, list(found))
+                                 cache.unchanged(found, seen, (looked_again, at) if looked_again is not None else None)
+                                 ) if cache else ({}, {}, list(found))
     for file, (key, made) in zip(unread, validate_all(unread, config, cache, progress, total=len(found),
                                                              meanwhile=meanwhile and functools.partial(meanwhile, config)), strict=True):
         if isinstance(made, Diagnostic):
@@ -201,17 +203,19 @@ def load_site(site_dir: Path, *, base_url: str | None = None, strict: bool = Fal
     return Loaded(site, tuple(ordered), prints)
 
 
-def _walked(site_dir: Path, memo: dict[str, Any] | None, changes: Changes | None) -> tuple[Walked, dict[str, int]]:
+def _walked(site_dir: Path, memo: dict[str, Any] | None,
+            changes: Changes | None) -> tuple[Walked, dict[str, int], Iterable[str] | None]:
     """What :func:`walk` takes of ``site_dir`` now, with the place of each file by path: in a process that builds again
     and again (``memo``: see :meth:`ValidationCache.memo`), from the walk of the build that ``changes`` follows with
     the files it names looked at again (see :func:`walk_again`), when this process made that walk and kept it (see
-    :func:`load_site`); else every file is looked at (50 ms of a warm rebuild at 10,000 incidents)."""
+    :func:`load_site`); else every file is looked at (50 ms of a warm rebuild at 10,000 incidents). Third, the paths
+    looked at again in the first case (the others are as that build saw them), None in the second."""
     if memo and changes is not None and changes.since is not None and memo["token"] == changes.since:
         again = walk_again(memo["walked"], memo["at"], changes.paths)
         if again is not None:
-            return again, memo["at"]
+            return again, memo["at"], changes.paths
     walked = walk(site_dir)
-    return walked, {file.path: n for n, file in enumerate(walked[0])} if memo is not None else {}
+    return walked, {file.path: n for n, file in enumerate(walked[0])} if memo is not None else {}, None
 
 
 def _site_of(config: SiteConfig, found: Sequence[ContentFile],

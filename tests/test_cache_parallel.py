@@ -807,15 +807,27 @@ def test_a_warm_process_loads_what_a_new_one_loads_whatever_changed(tmp_path_fac
     changed as a watcher tells it (see :class:`Changes`): each gives the site, the diagnostics and the fingerprints
     that a load from nothing gives. When only the text of some incidents changed, the site is made from the last
     one's (no link, sort or fingerprint of every item); else from every file. Only a file added or removed has every
-    file looked at again."""
+    file looked at again, by the walk and by the cache; else the cache looks at the changed file and at those the
+    last load read, no other."""
     site = write_corpus(tmp_path_factory.mktemp("site") / "site", 40)
     held = ValidationCache(hold=True)
-    made_from_every_file, warned, walks = [], set(), []
+    made_from_every_file, warned, walks, looked, read = [], set(), [], [], []
     real_site_of, real_walk = statusgen.content._site_of, statusgen.content.walk
+    real_look, real_learn = ValidationCache._look, ValidationCache.learn
+
+    def look(cache: ValidationCache, pairs: Any, *rest: Any) -> None:
+        pairs = list(pairs)
+        if cache is held:
+            looked.extend(file.path for file, _ in pairs)
+        real_look(cache, pairs, *rest)
+
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(statusgen.cache, "RACY_NS", 0)  # files written a moment ago count as settled
         patched.setattr(statusgen.content, "_site_of", lambda *a: made_from_every_file.append(1) or real_site_of(*a))
         patched.setattr(statusgen.content, "walk", lambda *a: walks.append(1) or real_walk(*a))
+        patched.setattr(ValidationCache, "_look", look)
+        patched.setattr(ValidationCache, "learn",
+                        lambda cache, file, key: (cache is held and read.append(file.path)) or real_learn(cache, file, key))
         made = statusgen.content.load_site(site, cache=held, changes=Changes(None, "0", frozenset())).site is not None
         for k, (edit, n) in enumerate(edits, 1):
             files = sorted((site / "content/incidents").glob("*-incident-*.md"))
@@ -854,10 +866,15 @@ def test_a_warm_process_loads_what_a_new_one_loads_whatever_changed(tmp_path_fac
             made_from_every_file.clear()
             walks.clear()
             changes = Changes(str(k - 1), str(k), frozenset({file.relative_to(site).as_posix()}))
+            read_before, read[:], looked[:] = set(read), [], []
             warm = statusgen.content.load_site(site, cache=held, changes=changes)
             assert len(walks) == (edit == "copy" or (edit == "delete" and not file.exists())), edit
+            if not walks:
+                assert set(looked) <= {file.relative_to(site).as_posix(), *read_before}, edit
             if made and edit in ("text", "text of a linked one", "nothing") and file not in warned:
                 assert not made_from_every_file, edit  # the text of one incident alone changed
             new = statusgen.content.load_site(site, cache=ValidationCache())
             assert warm.site == new.site and warm.diagnostics == new.diagnostics and warm.fingerprints == new.fingerprints
             made = warm.site is not None
+        read[:] = []  # and the cache holds what it needs: a load of every file reads none
+        assert statusgen.content.load_site(site, cache=held).site == new.site and not read
