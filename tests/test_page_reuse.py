@@ -25,6 +25,7 @@ import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
+from statusgen.durations import format_duration
 from statusgen.model import Encoded, Incident, Site
 from statusgen.obligations import ObligationState, obligation_moment, obligations
 from statusgen.render.keys import PageKeys
@@ -233,6 +234,40 @@ def test_only_pages_that_depend_on_the_time_say_when_they_were_generated(site: P
     assert "Times are shown in" in text_of(out, f"incidents/{resolved.slug}/index.html")
 
 
+def test_how_long_an_incident_has_gone_on_is_said_by_live_pages_and_its_lists_stay_the_same(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ongoing incident's own page and the overview say how long so far, as of when they were built; a list that
+    shows it (a history month, a component's later page) says "ongoing", and is the same an hour and a half later."""
+    monkeypatch.setattr(statusgen.render.pages, "paginate", lambda base, items: paginate(base, items, 2))
+    # Going on since August, so that lists show it beyond their first page.
+    (site / "content/incidents/2026-08-01-incident-long.md").write_text(
+        "---\ntitle: Webhooks delayed\nseverity: sev3\nstate: monitoring\nstarted: 2026-08-01T10:00:00Z\ncomponents:\n"
+        "  webhooks: partial_outage\n---\n\n## 2026-08-01 10:20 UTC — Monitoring\n\nWebhooks are delivered late.\n")
+    later = NOW + timedelta(minutes=90)
+    for now, out in ((NOW, tmp_path / "now"), (later, tmp_path / "later")):
+        assert build(site, out, now=now).ok
+    prepared = prepare(site, now=NOW)
+    assert not isinstance(prepared, list)
+    ongoing = [i for i in prepared.site.incidents if not i.is_resolved]
+    assert ongoing
+    for incident in ongoing:
+        for now, out in ((NOW, tmp_path / "now"), (later, tmp_path / "later")):
+            page = text_of(out, f"incidents/{incident.slug}/index.html")
+            assert f"{format_duration(now - incident.started)} so far (ongoing)" in page and "Page generated" in page
+    first = ongoing[0]  # the overview's first card
+    for now, out in ((NOW, tmp_path / "now"), (later, tmp_path / "later")):
+        assert f"ongoing for {format_duration(now - first.started)}" in text_of(out, "index.html")
+    # Lists that show one: none lists a maintenance window (whose phase the time changes) but the history's.
+    checked = []
+    for page in sorted((tmp_path / "now").rglob("index.html")):
+        name, text = page.relative_to(tmp_path / "now").as_posix(), page.read_text()
+        listing = name.startswith("history/2") or (name.startswith("components/") and "/page/" in name)
+        if listing and "sev-maint" not in text and any(f"incidents/{i.slug}/" in text for i in ongoing):
+            assert text == text_of(tmp_path / "later", name) and "Page generated" not in text, name
+            checked.append(name.split("/")[0])
+    assert {"history", "components"} <= set(checked)
+
+
 def test_a_key_changes_with_any_value_and_only_with_them(site: Path) -> None:
     prepared = prepare(site, now=NOW, cache=cache_of(site))
     assert not isinstance(prepared, list)
@@ -278,9 +313,11 @@ def corpus_model(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 
 def test_the_corpus_has_views_that_change_with_time_and_views_that_do_not(corpus_model: Site) -> None:
-    items = [*corpus_model.incidents, *corpus_model.maintenances]
-    moments = [view_moment(item, NOW) for item in items]
-    assert None in moments and NOW in moments and any(m not in (None, NOW) for m in moments)
+    """A window's view changes with its phase; an incident's never does, even while it is going on (how long so far
+    and its impact now are made by the live pages that show them)."""
+    assert any(not incident.settled(NOW) for incident in corpus_model.incidents)
+    assert {view_moment(incident, NOW) for incident in corpus_model.incidents} == {None}
+    assert len({view_moment(window, NOW) for window in corpus_model.maintenances}) > 1
 
 
 MINUTES = st.integers(-60 * 24 * 30, 60 * 24 * 30)  # a month either side of the corpus's present
@@ -472,9 +509,9 @@ def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
     made: list[str] = []
     real = statusgen.render.views.incident_view
 
-    def counting(model: Site, incident: Incident, now: object) -> object:
+    def counting(model: Site, incident: Incident) -> object:
         made.append(incident.slug)
-        return real(model, incident, now)  # type: ignore[arg-type]
+        return real(model, incident)
 
     monkeypatch.setattr(statusgen.render.views, "incident_view", counting)
     cache = caches(site, kind)
@@ -483,11 +520,10 @@ def test_the_views_of_unchanged_items_are_taken_from_the_last_build(
     everything = len(made)
     made.clear()
     assert build(site, tmp_path / "out", now=LATER, cache=cache()).ok
-    remade = sorted(made)
+    # An incident's view does not change with the time, even while it is going on: none is made again.
     prepared = prepare(site, now=LATER)
     assert not isinstance(prepared, list)
-    changing = sorted(i.slug for i in prepared.site.incidents if view_moment(i, LATER) is not None)
-    assert changing and remade == changing and len(remade) < everything
+    assert any(not i.settled(LATER) for i in prepared.site.incidents) and everything and made == []
     assert build(site, tmp_path / "full", now=LATER).ok
     assert same_tree(tmp_path / "out", tmp_path / "full")
 
@@ -828,7 +864,7 @@ def test_a_rebuild_makes_only_the_views_its_pages_show_and_keeps_the_others_for_
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Item views are made (or read from the cache) when a page asks for one: a rebuild asks for those of the
     pages it renders again and of the few pages keyed by their values, not for a long history's. The views it did
-    not ask for are still kept, so the build after it makes again only the views of what changed or goes on."""
+    not ask for are still kept, so the build after it makes again only the views of what changed."""
     # Pages of five, and no report listing its incidents: as a history of thousands is shown.
     monkeypatch.setattr(statusgen.render.pages, "paginate", lambda base, items: paginate(base, items, 5))
     monkeypatch.setattr(statusgen.render.pages, "PER_PAGE", 0)
@@ -841,7 +877,7 @@ def test_a_rebuild_makes_only_the_views_its_pages_show_and_keeps_the_others_for_
     views_made: list[str] = []
     real_view = statusgen.render.views.incident_view
     monkeypatch.setattr(statusgen.render.views, "incident_view",
-                        lambda site, incident, now: views_made.append(incident.slug) or real_view(site, incident, now))
+                        lambda site, incident: views_made.append(incident.slug) or real_view(site, incident))
     for n, edited in enumerate(incidents[3:5], 1):
         edited.write_text(edited.read_text() + "\nA sentence added later.\n")
         made.clear()
@@ -850,9 +886,8 @@ def test_a_rebuild_makes_only_the_views_its_pages_show_and_keeps_the_others_for_
         renderer = made[0].renderer
         asked = set(renderer.views.made)
         assert len(asked) < len(renderer.views) / 2
-        # Made anew: the edited incident's view, and those of the incidents whose view the hour changes.
-        going_on = {i.slug for i in made[0].site.incidents if not i.settled(NOW + timedelta(hours=n))}
-        assert set(views_made) <= going_on | {edited.stem} and edited.stem in views_made
+        # Made anew: the edited incident's view alone (an hour later, that of an incident going on is the same).
+        assert views_made == [edited.stem]
     assert build(site, tmp_path / "full", now=NOW + timedelta(hours=2)).ok
     assert same_tree(out, tmp_path / "full")
 

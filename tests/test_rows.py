@@ -70,7 +70,7 @@ def test_text_that_needs_escaping_is_escaped_as_the_macro_does(views: list[ItemV
         state=data.draw(st.sampled_from(list(MaintenanceState) if maintenance else list(IncidentState))),
         end=data.draw(st.sampled_from([None, view.start + timedelta(hours=1)])),
         start=view.start + timedelta(minutes=data.draw(st.integers(0, 10**6))),
-        components=tuple(ComponentImpactView(f"c{n}", name, c.peak, c.now, ())
+        components=tuple(ComponentImpactView(f"c{n}", name, c.peak, ())
                          for n, (name, c) in enumerate(zip(names, [view.components[0]] * 3, strict=False))),
     )
     made, expected = both(changed, data.draw(text), zone=data.draw(st.sampled_from(["UTC", "Asia/Kolkata"])))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from statusgen.durations import format_duration
 from statusgen.timestamps import MONTHS, iso_utc
 
 
@@ -57,6 +58,12 @@ class Formatter:
         """The end of a range: just the time when it ends on the day it began."""
         same_day = self.local(start).date() == self.local(end).date()
         return self.time_element(end, "time" if same_day else "datetime")
+
+    @staticmethod
+    def duration_between(start: datetime, end: datetime) -> str:
+        """'2 h 5 min' from ``start`` to ``end`` (nothing before ``start``): how long something has gone on, on a
+        live page, until ``generated``."""
+        return format_duration(max(end - start, timedelta(0)))
 
     def day_element(self, day: date) -> Markup:
         return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self.date_text(day))

@@ -18,6 +18,7 @@ import jinja2
 from statusgen.derive import (
     component_statuses,
     history_months,
+    impacts_at,
     incidents_for_component,
     maintenance_phase,
     maintenances_for_component,
@@ -44,9 +45,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ActiveItem:
+    """An overview card: the item's view, its latest update, and what it does to each component now (``now``, by
+    component id) and at worst (``worst``)."""
+
     view: ItemView
     latest: Update | None
     worst: Impact
+    now: dict[str, Impact]
 
 
 #: An incident page with one of these says something about the present (a postmortem not yet published).
@@ -234,11 +239,12 @@ class PageRenderer:
         :data:`ACTIVE_LINES` more, :data:`RECENT_ROWS` rows of recent incidents, the :data:`UPCOMING_ROWS`
         soonest maintenance windows, compact uptime bars."""
         summary = overview(self.site, self.now, self.statuses)
-        active = [
-            ActiveItem(self.views[i.slug], i.latest_update(), worst([c.now for c in self.views[i.slug].components]))
-            for i in summary.active
-        ]
-        maintenance_now = [ActiveItem(self.views[m.slug], m.latest_update(), Impact.UNDER_MAINTENANCE) for m in summary.maintenance_now]
+        active = []
+        for incident in summary.active:
+            impacts = impacts_at(incident, self.now)
+            active.append(ActiveItem(self.views[incident.slug], incident.latest_update(), worst(list(impacts.values())), impacts))
+        maintenance_now = [ActiveItem(self.views[m.slug], m.latest_update(), Impact.UNDER_MAINTENANCE,
+                                      dict.fromkeys(m.components, Impact.UNDER_MAINTENANCE)) for m in summary.maintenance_now]
         more_active = [item.view for item in active[ACTIVE_CARDS:]]
         days, budget = [], RECENT_ROWS
         for day, incidents in summary.days:
@@ -333,7 +339,8 @@ class PageRenderer:
                 yield unchanged
                 continue
             obligation = self.obligations[incident.slug]
-            live = incident.resolved is None or obligation.state in _OPEN_OBLIGATIONS
+            # Going on (how long so far), an impact not over, or a postmortem not yet published: true as of now.
+            live = not incident.settled(self.now) or obligation.state in _OPEN_OBLIGATIONS
             inputs = self.obligation_inputs(incident)
             if (unchanged := self._unchanged_item_page(incident, live, inputs)) is not None:
                 yield unchanged
@@ -407,9 +414,9 @@ class PageRenderer:
         return None if None in found else tuple(cast(list[bytes], found))
 
     def _open(self, items: Sequence[Incident | Maintenance]) -> bool:
-        """Whether a list shows anything still going on or to come (an ongoing incident, a maintenance window not
-        over): what its views' ``end`` says, without making them."""
-        return any(end is None or end > self.now for _, end in map(view_span, items))
+        """Whether a list shows what time alone changes: a maintenance window not over (its row names the phase).
+        An incident's row does not change while nothing is written about it, even while it is going on."""
+        return any(isinstance(item, Maintenance) and item.scheduled_end > self.now for item in items)
 
     def components(self) -> Iterator[Artifact]:
         groups = {g.id: g for g in self.site.config.groups}

@@ -31,6 +31,8 @@ class IntervalView:
     start: datetime
     end: datetime | None
     duration: str
+    """How long it lasted, once it has an end; empty while it has none (a live page says how long so far:
+    ``fmt.duration_between(start, generated)``)."""
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,15 @@ class ComponentImpactView:
     id: str
     name: str
     peak: Impact
-    now: Impact
     intervals: tuple[IntervalView, ...]
 
 
 @dataclass(frozen=True)
 class ItemView:
-    """An incident or maintenance window as lists and headers show it."""
+    """An incident or maintenance window as lists and headers show it. It follows from the item alone, and for a
+    window from the phase it is in (see :func:`view_moment`): what changes with the time while nothing is written
+    (how long an incident has gone on, the impact it has now) is not in it, but made by the live pages that show
+    it (the incident's own page, the overview), which say when they were built."""
 
     slug: str
     url: str
@@ -55,6 +59,7 @@ class ItemView:
     start: datetime
     end: datetime | None
     duration: str
+    """How long it lasted (a window: is scheduled to last); empty for an incident still going on."""
     ongoing_text: str
     summary: str
     components: Sequence[ComponentImpactView]
@@ -75,22 +80,21 @@ def view_span(item: Incident | Maintenance) -> tuple[datetime, datetime | None]:
     return item.scheduled_start, item.scheduled_end
 
 
-def incident_view(site: Site, incident: Incident, now: datetime) -> ItemView:
-    """The view of an incident at ``now``."""
+def incident_view(site: Site, incident: Incident) -> ItemView:
+    """The view of an incident (the same at any time)."""
     names = site.component_names
     components = []
     for cid in incident.affected():
         intervals = tuple(
-            IntervalView(i.impact, i.start, i.end, format_duration(i.duration(now)))
+            IntervalView(i.impact, i.start, i.end, format_duration(i.duration(i.end)) if i.end is not None else "")
             for i in incident.intervals if i.component == cid
         )
-        current = next((i.impact for i in incident.intervals if i.component == cid and i.covers(now)), Impact.OPERATIONAL)
-        components.append(ComponentImpactView(cid, names[cid], incident.peak_impact(cid), current, intervals))
+        components.append(ComponentImpactView(cid, names[cid], incident.peak_impact(cid), intervals))
     start, end = view_span(incident)
     return ItemView(
         slug=incident.slug, url=f"incidents/{incident.slug}/", title=incident.title, is_maintenance=False,
         severity=incident.severity, state=incident.state, start=start, end=end,
-        duration=format_duration(incident_duration(incident, now)), ongoing_text="ongoing",
+        duration=format_duration(incident_duration(incident, end)) if end is not None else "", ongoing_text="ongoing",
         summary=incident.summary, components=tuple(components),
     )
 
@@ -100,7 +104,7 @@ def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView
     names = site.component_names
     phase = maintenance_phase(window, now)
     components = tuple(
-        ComponentImpactView(cid, names[cid], Impact.UNDER_MAINTENANCE, Impact.UNDER_MAINTENANCE, ())
+        ComponentImpactView(cid, names[cid], Impact.UNDER_MAINTENANCE, ())
         for cid in window.components
     )
     start, end = view_span(window)
@@ -114,11 +118,10 @@ def maintenance_view(site: Site, window: Maintenance, now: datetime) -> ItemView
 
 def view_moment(item: Incident | Maintenance, now: datetime) -> object:
     """What of ``now`` an item's view depends on, so that the item and this decide its view (a property test
-    checks it): nothing (None) for an incident that is resolved and every interval of which has ended by
-    ``now``, the phase for a maintenance window, ``now`` itself for any other incident."""
+    checks it): the phase for a maintenance window, nothing (None) for an incident."""
     if isinstance(item, Maintenance):
         return maintenance_phase(item, now)
-    return None if item.settled(now) else now
+    return None
 
 
 def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime) -> bytes:
@@ -129,7 +132,7 @@ def view_digest(item: Incident | Maintenance, fingerprint: bytes, now: datetime)
 
 
 def _view_digest(fingerprint: bytes, moment: object) -> bytes:
-    pickled = _NO_MOMENT if moment is None else pickle.dumps(moment, protocol=5)  # None: nine in ten, settled
+    pickled = _NO_MOMENT if moment is None else pickle.dumps(moment, protocol=5)  # None: every incident
     return hashlib.blake2b(b"view\0" + fingerprint + pickled, digest_size=20).digest()
 
 
@@ -198,7 +201,7 @@ class Views(Mapping[str, ItemView]):
 
         def make() -> ItemView:
             if isinstance(item, Incident):
-                return incident_view(self._site, item, self._now)
+                return incident_view(self._site, item)
             return maintenance_view(self._site, item, self._now)
 
         found = self._kept.take(slug, digest, make, ItemView) if self._kept is not None else make()
@@ -226,13 +229,11 @@ class Views(Mapping[str, ItemView]):
     def kept(self) -> tuple[list[tuple[str, bytes]], Mapping[bytes, object]]:
         """What to keep for the next build: the digests of the items whose view lasts, in the site's order, and by
         digest each view, made or as the last build kept it (read only if its chunk is written again). The view of
-        such an item whose digest the last build did not keep (edited, new, just over) is made now, so the next build
-        finds it. An incident still going on has a view of the moment (see :func:`view_moment`), which only a build at
-        the same minute would find, and keeping it would write its chunk again every time."""
+        such an item whose digest the last build did not keep (edited, new, in another phase) is made now, so the next
+        build finds it."""
         assert self._kept is not None
         known = self._kept.known
-        order = [(slug, digest) for slug, digest in self._digests.items()
-                 if not (isinstance(item := self._items[slug], Incident) and not item.settled(self._now))]
+        order = list(self._digests.items())
         for slug, digest in order:
             if slug not in self.made and (known is None or digest not in known):
                 self[slug]
