@@ -7,10 +7,13 @@ same content and the same ``now`` always derive the same page.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from statusgen.kept import replaced
 from statusgen.model import (
     Component,
     ComponentGroup,
@@ -59,13 +62,21 @@ def worst(impacts: list[Impact]) -> Impact:
     return max(impacts, key=lambda i: i.rank, default=Impact.OPERATIONAL)
 
 
-def component_statuses(site: Site, now: datetime) -> dict[str, Impact]:
+def component_statuses(site: Site, now: datetime, memo: dict[str, Any] | None = None) -> dict[str, Impact]:
     """Every component's status at ``now``: the worst impact any incident
-    interval covering ``now``, or any maintenance in progress, puts on it."""
+    interval covering ``now``, or any maintenance in progress, puts on it. ``memo``: what an earlier build of this
+    process found (see :meth:`statusgen.cache.ValidationCache.memo`), left holding this build's: at the same time or
+    later, with the same incidents in the same places but a few (see :func:`statusgen.kept.replaced`), only those
+    few and the incidents not settled then are looked at (a settled incident stays settled)."""
     statuses = {c.id: Impact.OPERATIONAL for c in site.config.components}
-    for incident in site.incidents:
+    places = replaced(memo["incidents"], site.incidents) if memo and memo["now"] <= now else None
+    looked: Iterable[int] = sorted({*memo["unsettled"], *places}) if memo and places is not None else range(len(site.incidents))
+    unsettled = []
+    for n in looked:
+        incident = site.incidents[n]
         if incident.settled(now):  # every impact over by now (nine in ten): none covers it
             continue
+        unsettled.append(n)
         for interval in incident.intervals:
             if interval.covers(now) and interval.impact.rank > statuses[interval.component].rank:
                 statuses[interval.component] = interval.impact
@@ -74,6 +85,8 @@ def component_statuses(site: Site, now: datetime) -> dict[str, Impact]:
             for cid in window.components:
                 if Impact.UNDER_MAINTENANCE.rank > statuses[cid].rank:
                     statuses[cid] = Impact.UNDER_MAINTENANCE
+    if memo is not None:
+        memo.update(now=now, incidents=site.incidents, unsettled=unsettled)
     return statuses
 
 

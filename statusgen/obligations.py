@@ -144,24 +144,34 @@ def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -
     """Every incident's obligation, by slug, newest incident first. ``memo``: what an earlier build of this process
     made (see :meth:`statusgen.cache.ValidationCache.memo`), an obligation taken from it when made from the same
     incident and postmortem (the very objects) at the same :func:`obligation_moment`; it is left holding this
-    build's, and under ``fresh`` the slugs made again when only some were (a set; None when all were looked at)."""
+    build's, and under ``fresh`` the slugs made again when only some were at the same ``now`` (a set; None when all
+    were looked at, or at another time)."""
     if memo is None:
         return {i.slug: obligation(site, i, now) for i in site.incidents}
-    # At the same time, with the very postmortems and the same incidents in the same places but a few: the last
-    # build's obligations with those few made again (see replaced).
-    if memo and memo["now"] == now and memo["postmortems"] is site.postmortems:
+    due_within = site.config.postmortem_policy.due_within
+    # At the same time or later, with the very postmortems and the same incidents in the same places but a few: the
+    # last build's obligations with those few made again (see replaced), and those whose moment time can still move
+    # (not resolved, or not yet due then: ``open``); any other's is the same at any later time.
+    if memo and memo["now"] <= now and memo["postmortems"] is site.postmortems:
         places = replaced(memo["incidents"], site.incidents)
         # (Each under its slug as it was, so the obligations stay in the incidents' order.)
         if places is not None and all(site.incidents[n].slug == memo["incidents"][n].slug for n in places):
+            same_time = memo["now"] == now
+            if not same_time:
+                places = sorted({*places, *memo["open"]})
             made: dict[str, Obligation] = dict(memo["made"])
             for n in places:
                 made[site.incidents[n].slug] = obligation(site, site.incidents[n], now)
-            memo.update(incidents=site.incidents, made=made, fresh={site.incidents[n].slug for n in places})
+            kept_open = set(memo["open"]).difference(places)  # (the same objects, no later moment than then)
+            opened = [n for n in places if _moment_may_move(site.incidents[n], now, due_within)]
+            memo.update(incidents=site.incidents, made=made, now=now, open=sorted({*kept_open, *opened}),
+                        fresh={site.incidents[n].slug for n in places} if same_time else None)
             return made
     made = {}
     kept: dict[str, tuple[Incident, Postmortem | None, object, Obligation]] = {}
     then: dict[str, tuple[Incident, Postmortem | None, object, Obligation]] = memo.get("by slug", {})
-    for incident in site.incidents:
+    still_open: list[int] = []
+    for n, incident in enumerate(site.incidents):
         postmortem = site.postmortem(incident.postmortem) if incident.postmortem else None
         moment = obligation_moment(site, incident, now)
         found = then.get(incident.slug)
@@ -170,10 +180,17 @@ def obligations(site: Site, now: datetime, memo: dict[str, Any] | None = None) -
         else:
             made[incident.slug] = obligation(site, incident, now)
         kept[incident.slug] = (incident, postmortem, moment, made[incident.slug])
+        if _moment_may_move(incident, now, due_within):
+            still_open.append(n)
     memo.clear()
     memo.update({"by slug": kept, "now": now, "incidents": site.incidents, "postmortems": site.postmortems, "made": made,
-                 "fresh": None})
+                 "open": still_open, "fresh": None})
     return made
+
+
+def _moment_may_move(incident: Incident, now: datetime, due_within: timedelta) -> bool:
+    """Whether a later time can give the incident's obligation another :func:`obligation_moment`."""
+    return incident.resolved is None or now < incident.resolved + due_within
 
 
 @dataclass(frozen=True)

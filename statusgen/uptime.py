@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from statusgen.kept import Kept
+from statusgen.kept import Kept, replaced
 from statusgen.model import Impact, Incident, MaintenanceState, Site
 
 _BY_RANK = sorted(Impact, key=lambda impact: impact.rank)
@@ -145,6 +145,26 @@ def _with_spans(base: _Segments, spans: list[_Span], weights: dict[Impact, float
     return out
 
 
+def _settled_as_before(site: Site, now: datetime, state: dict[str, Any]) -> tuple[dict[str, _Segments], list[int]] | None:
+    """The segments of the settled incidents, and the places of the others, as the last build of a warm process made
+    them (``state``, see :class:`Uptime`), when they still hold: at the same time or later, the same incidents in
+    the same places but a few (see :func:`statusgen.kept.replaced`), each of those settled then and now with the same
+    impacts, or going on then and now; and none of those going on then settled since. None when they may not."""
+    if state["now"] > now:
+        return None
+    places = replaced(state["incidents"], site.incidents)
+    if places is None:
+        return None
+    before, was_open = state["incidents"], set(state["open"])
+    for n in places:
+        old, new = before[n], site.incidents[n]
+        if new.settled(now) != (n not in was_open) or (n not in was_open and new.intervals != old.intervals):
+            return None
+    if any(site.incidents[n].settled(now) for n in was_open):
+        return None
+    return state["bases"], state["open"]
+
+
 class Uptime:
     """Per-component impact segments, computed once, queried for any period.
 
@@ -154,40 +174,32 @@ class Uptime:
     the same incidents, by a digest of their fingerprints: only the few incidents still open are swept again."""
 
     def __init__(self, site: Site, now: datetime, *, fingerprints: Mapping[str, bytes] | None = None,
-                 kept: Kept | None = None, memo: dict[str, Any] | None = None) -> None:
+                 kept: Kept | None = None, memo: dict[str, Any] | None = None,
+                 state: dict[str, Any] | None = None) -> None:
         """``memo``: what earlier builds of this process made (see :meth:`statusgen.cache.ValidationCache.memo`):
         a component's ratios are taken from it when its segments and maintenance windows are those it had then; it is
-        left holding this build's, with those earlier ones (up to :data:`_RATIOS_KEPT` a component)."""
+        left holding this build's, with those earlier ones (up to :data:`_RATIOS_KEPT` a component). ``state``: what the
+        last build of this process made of the settled incidents, left holding this build's: taken as it is when this
+        build's settled incidents have the same impacts (see :func:`_settled_as_before`), without looking at them."""
         self._now = now_us = _us(now)
         weights = {Impact.MAJOR_OUTAGE: 1.0, Impact.PARTIAL_OUTAGE: site.config.uptime.partial_outage_weight}
         components = [c.id for c in site.config.components]
-        settled: dict[str, list[Incident]] = {cid: [] for cid in components}
         open_spans: dict[str, list[_Span]] = {cid: [] for cid in components}
-        digests = {cid: hashlib.blake2b(b"uptime\0" + cid.encode(), digest_size=20) for cid in components}
-        known = kept is not None and fingerprints is not None
-        for incident in site.incidents:
-            if incident.settled(now):
-                fingerprint = fingerprints.get(incident.path) if fingerprints is not None else None
-                known = known and fingerprint is not None
-                for cid in incident.affected():
-                    settled[cid].append(incident)
-                    if known:
-                        digests[cid].update(fingerprint)  # type: ignore[arg-type]
-            else:
-                _spans_of(incident, now_us, open_spans)
-
-        def make(cid: str) -> _Segments:
-            spans: dict[str, list[_Span]] = {cid: []}
-            for incident in settled[cid]:
-                _spans_of(incident, now_us, spans, only=cid)
-            return _worst_segments(spans[cid], weights)
-
-        self._segments: dict[str, _Segments] = {}
-        for cid in components:
-            base = (kept.take(cid, digests[cid].digest(), functools.partial(make, cid), _Segments)
-                    if known and kept is not None else make(cid))
-            assert isinstance(base, _Segments)
-            self._segments[cid] = _with_spans(base, open_spans[cid], weights)
+        before = _settled_as_before(site, now, state) if state else None
+        if before is not None:
+            bases, still_open = before
+            if kept is not None and state is not None and state["kept"] is not None:
+                kept.order.extend(state["kept"][0])
+                kept.made.update(state["kept"][1])
+            for n in still_open:
+                _spans_of(site.incidents[n], now_us, open_spans)
+        else:
+            bases, still_open = self._settled(site, now, components, weights, open_spans, fingerprints, kept)
+        if state is not None:
+            state.clear()
+            state.update(now=now, incidents=site.incidents, bases=bases, open=still_open,
+                         kept=(kept.order, kept.made) if kept is not None else None)
+        self._segments: dict[str, _Segments] = {cid: _with_spans(bases[cid], open_spans[cid], weights) for cid in components}
         self._maintenance: dict[str, list[tuple[int, int]]] = {}
         for cid in components:
             windows = [(_us(m.scheduled_start), min(_us(m.scheduled_end), now_us)) for m in site.maintenances
@@ -208,6 +220,44 @@ class Uptime:
                     if len(then[2]) < _RATIOS_KEPT:  # those this process does not ask for again are kept too
                         self._ratios[cid] = then[2]
                 memo[cid] = (self._segments[cid], self._maintenance[cid], self._ratios[cid])
+
+    @staticmethod
+    def _settled(site: Site, now: datetime, components: list[str], weights: dict[Impact, float],
+                 open_spans: dict[str, list[_Span]], fingerprints: Mapping[str, bytes] | None,
+                 kept: Kept | None) -> tuple[dict[str, _Segments], list[int]]:
+        """Each component's segments made of its settled incidents (with ``kept``, as an earlier build made them from
+        the same incidents, by a digest of their fingerprints), and the places of the others, whose intervals up to
+        now are put in ``open_spans``."""
+        now_us = _us(now)
+        settled: dict[str, list[Incident]] = {cid: [] for cid in components}
+        digests = {cid: hashlib.blake2b(b"uptime\0" + cid.encode(), digest_size=20) for cid in components}
+        known = kept is not None and fingerprints is not None
+        still_open = []
+        for n, incident in enumerate(site.incidents):
+            if incident.settled(now):
+                fingerprint = fingerprints.get(incident.path) if fingerprints is not None else None
+                known = known and fingerprint is not None
+                for cid in incident.affected():
+                    settled[cid].append(incident)
+                    if known:
+                        digests[cid].update(fingerprint)  # type: ignore[arg-type]
+            else:
+                still_open.append(n)
+                _spans_of(incident, now_us, open_spans)
+
+        def make(cid: str) -> _Segments:
+            spans: dict[str, list[_Span]] = {cid: []}
+            for incident in settled[cid]:
+                _spans_of(incident, now_us, spans, only=cid)
+            return _worst_segments(spans[cid], weights)
+
+        bases = {}
+        for cid in components:
+            base = (kept.take(cid, digests[cid].digest(), functools.partial(make, cid), _Segments)
+                    if known and kept is not None else make(cid))
+            assert isinstance(base, _Segments)
+            bases[cid] = base
+        return bases, still_open
 
     def _segments_in(self, cid: str, start: int, end: int) -> range:
         """The indexes of the segments of ``cid`` that overlap [start, end) (none when it is empty)."""

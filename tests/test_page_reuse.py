@@ -25,6 +25,7 @@ import statusgen.render.views
 from bench.corpus import NOW, write_corpus
 from statusgen.build import build, prepare
 from statusgen.cache import CACHE_DIR, FILE, ValidationCache
+from statusgen.derive import component_statuses
 from statusgen.durations import format_duration
 from statusgen.model import Encoded, Incident, Site
 from statusgen.obligations import ObligationState, obligation_moment, obligations
@@ -360,7 +361,7 @@ def test_an_obligation_follows_from_the_incident_its_postmortem_and_its_moment(c
             assert first[incident.slug] == second[incident.slug], incident.slug
 
 
-_WARM_EDITS = ("nothing", "incident", "fingerprint", "postmortem", "renamed", "many")
+_WARM_EDITS = ("nothing", "incident", "fingerprint", "postmortem", "renamed", "many", "ended", "reopened")
 
 
 @settings(max_examples=40, deadline=None)
@@ -370,13 +371,15 @@ def test_a_warm_process_remembers_obligations_and_view_digests_only_while_they_h
         corpus_model: Site, builds: list[tuple[int, str, int]]) -> None:
     """A warm process's builds, one after the other at any times (later or earlier, or the same), with one memo
     each, after any edit: an incident's text (another object in its place), its fingerprint alone, a postmortem
-    (another object), an incident renamed, or many incidents at once: every obligation and view digest is what
-    they are made from scratch, in the same order, whatever the memo held from the build before."""
+    (another object), an incident renamed, many incidents at once, one whose impacts all end or go on again: every obligation,
+    view digest and component status is what they are made from scratch, in the same order, whatever the memo held
+    from the build before."""
     model = under_policy(corpus_model)
     fingerprints = {item.path: hashlib.blake2b(item.path.encode(), digest_size=20).digest()
                     for item in (*model.incidents, *model.maintenances)}
     owed: dict[str, Any] = {}  # the memos
     viewed: dict[str, Any] = {}
+    statused: dict[str, Any] = {}
     for minute, edit, n in builds:
         now = NOW + timedelta(minutes=minute)
         incidents = list(model.incidents)
@@ -389,6 +392,13 @@ def test_a_warm_process_remembers_obligations_and_view_digests_only_while_they_h
             incidents[n] = dataclasses.replace(incidents[n], slug=incidents[n].slug + "-renamed")
         elif edit == "many":
             incidents = [dataclasses.replace(i, summary=i.summary + " More.") for i in incidents]
+        elif edit == "ended":  # every impact over a minute after it began, and resolved then
+            ended = incidents[n].started + timedelta(minutes=1)
+            incidents[n] = dataclasses.replace(incidents[n], resolved=ended, intervals=tuple(
+                dataclasses.replace(interval, end=ended) for interval in incidents[n].intervals))
+        elif edit == "reopened":  # no longer resolved, every impact going on
+            incidents[n] = dataclasses.replace(incidents[n], resolved=None, intervals=tuple(
+                dataclasses.replace(interval, end=None) for interval in incidents[n].intervals))
         elif edit == "postmortem":  # the same incident objects, another postmortem object
             linked = next(p for p in model.postmortems if p.incidents)
             edited = dataclasses.replace(linked, published=linked.published + timedelta(days=3))
@@ -399,12 +409,14 @@ def test_a_warm_process_remembers_obligations_and_view_digests_only_while_they_h
         assert list(obligations(model, now, owed).items()) == list(obligations(model, now).items())
         assert list(view_digests(items, fingerprints, now, viewed).items()) == [
             (i.slug, view_digest(i, fingerprints[i.path], now)) for i in items]
+        assert component_statuses(model, now, statused) == component_statuses(model, now)
 
 
 def test_a_warm_build_at_the_same_time_derives_again_only_what_changed(corpus_model: Site,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """At the same time, after one incident was edited (another object in its place), a warm process makes that
-    incident's obligation and view digest again, and takes every other from its last build."""
+    incident's obligation and view digest again, and takes every other from its last build; later, also those that
+    the time can change."""
     import statusgen.obligations
     import statusgen.render.views
 
@@ -426,6 +438,18 @@ def test_a_warm_build_at_the_same_time_derives_again_only_what_changed(corpus_mo
     obligations(model, NOW, owed)
     view_digests([*model.incidents, *model.maintenances], fingerprints, NOW, viewed)
     assert made == [incidents[7].slug] and digested == [fingerprints[incidents[7].path]]
+    # An hour later, another edited: that one's again, and besides only the obligations whose moment can still move
+    # (not resolved, or not yet due), and the windows' view digests (their phase).
+    due_within = model.config.postmortem_policy.due_within
+    moving = {i.slug for i in model.incidents if i.resolved is None or i.resolved + due_within > NOW}
+    incidents[9] = dataclasses.replace(incidents[9], summary="Edited too.")
+    model = dataclasses.replace(model, incidents=tuple(incidents))
+    made.clear()
+    digested.clear()
+    obligations(model, NOW + timedelta(hours=1), owed)
+    view_digests([*model.incidents, *model.maintenances], fingerprints, NOW + timedelta(hours=1), viewed)
+    assert moving and set(made) == moving | {incidents[9].slug} and len(made) == len(set(made))
+    assert sorted(digested) == sorted([fingerprints[incidents[9].path], *(fingerprints[m.path] for m in model.maintenances)])
 
 
 def count_incident_values(monkeypatch: pytest.MonkeyPatch) -> list[str]:

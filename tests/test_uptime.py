@@ -238,6 +238,52 @@ def test_ratios_taken_from_an_earlier_build_are_those_made_again(
     assert all(again.ratio(cid, *b) == Uptime(before, T0 + times[1] * MINUTE).ratio(cid, *b) for cid in ("api", "web") for b in bounds)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spans=SPANS, windows=WINDOWS, times=st.tuples(st.integers(0, 420), st.integers(0, 420)),
+       edits=st.lists(st.tuples(st.sampled_from(["text", "longer", "ended", "reopened"]), st.integers(0, 11)), max_size=2))
+@example(spans=[("api", Impact.MAJOR_OUTAGE, 0, 60), ("api", Impact.PARTIAL_OUTAGE, 200, None)], windows=[],
+         times=(100, 300), edits=[("text", 0)])
+@example(spans=[("api", Impact.MAJOR_OUTAGE, 0, 60)], windows=[], times=(100, 100), edits=[("longer", 0)])
+def test_a_warm_process_takes_the_settled_segments_from_its_last_build_while_they_hold(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch, spans: list[tuple[str, Impact, int, int | None]],
+        windows: list[tuple[int, int, bool]], times: tuple[int, int], edits: list[tuple[str, int]]) -> None:
+    """Two builds of a warm process (one ``state``), at any two times, after some incidents were edited (other
+    objects in their places): the text alone, an impact made longer, every impact ended, or going on again. The
+    second's segments are those an Uptime made from nothing gives; and when only text changed, later, with no
+    incident settled since, it took the settled part from the first without looking at every incident."""
+    import statusgen.kept
+    monkeypatch.setattr(statusgen.kept, "REPLACED_AT_MOST", 1.0)  # (a few incidents here: each edit is many of them)
+    site = _history(site_in(make_site, "UTC"), spans, windows)
+    state: dict[str, object] = {}
+    then, now = T0 + times[0] * MINUTE, T0 + times[1] * MINUTE
+    Uptime(site, then, state=state)
+    incidents = list(site.incidents)
+    for edit, n in edits:
+        if not incidents:
+            break
+        n %= len(incidents)
+        interval = incidents[n].intervals[0]
+        if edit == "text":
+            incidents[n] = dataclasses.replace(incidents[n], title="edited")
+        elif edit == "longer" and interval.end is not None:
+            longer = dataclasses.replace(interval, end=interval.end + 5 * MINUTE)
+            incidents[n] = dataclasses.replace(incidents[n], intervals=(longer,), resolved=longer.end)
+        elif edit == "ended":
+            ended = dataclasses.replace(interval, end=interval.start + MINUTE)
+            incidents[n] = dataclasses.replace(incidents[n], intervals=(ended,), resolved=ended.end)
+        elif edit == "reopened":
+            incidents[n] = dataclasses.replace(incidents[n], intervals=(dataclasses.replace(interval, end=None),), resolved=None)
+    edited = dataclasses.replace(site, incidents=tuple(incidents))
+    swept: list[int] = []
+    real = Uptime._settled
+    monkeypatch.setattr(Uptime, "_settled", staticmethod(lambda *args: swept.append(1) or real(*args)))
+    warm = Uptime(edited, now, state=state)
+    assert warm._segments == Uptime(edited, now)._segments
+    text_only = all(edit == "text" for edit, _ in edits)
+    if text_only and then <= now and all(i.settled(then) == i.settled(now) for i in site.incidents):
+        assert len(swept) == 1  # (the Uptime made from nothing)
+
+
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 20), st.sampled_from(RANKED), st.booleans()), max_size=14))
 @example([(0, 10, Impact.MAJOR_OUTAGE, False), (10, 5, Impact.MAJOR_OUTAGE, True)])  # an open one going on from where one ended
 def test_segments_swept_in_two_parts_are_those_swept_at_once(spans: list[tuple[int, int, Impact, bool]]) -> None:

@@ -127,7 +127,7 @@ class PageRenderer:
         """By :func:`view_digest`, the views of the items with a fingerprint, for the next build."""
         self.views = Views(site, now, self.view_digests, self.kept_views)
         """By slug, every item's view (each made or read when first asked for)."""
-        self.statuses = component_statuses(site, now)
+        self.statuses = component_statuses(site, now, memo("statuses") if memo is not None else None)
         self.obligations = obligations(site, now, owed)
         self._memo = memo
         # Where the last build wrote them, its page keys, and the items not as they were then; when both the view
@@ -138,7 +138,8 @@ class PageRenderer:
         self.kept_uptime = Kept(known_uptime)
         """By a digest of the settled incidents of each component, its uptime segments, for the next build."""
         self.uptime = Uptime(site, now, fingerprints=self.fingerprints, kept=self.kept_uptime,
-                             memo=memo("uptime ratios") if memo is not None else None)
+                             memo=memo("uptime ratios") if memo is not None else None,
+                             state=memo("uptime") if memo is not None else None)
         self._bars: dict[str, UptimeBar] = {}
 
     def page(self, template: str, page: str, section: str, *, absolute_root: bool = False, listed: bool = True,

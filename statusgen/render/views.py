@@ -143,21 +143,29 @@ _NO_MOMENT = pickle.dumps(None, protocol=5)
 def view_digests(items: Sequence[Incident | Maintenance], fingerprints: Mapping[str, bytes], now: datetime,
                  memo: dict[str, Any] | None = None) -> dict[str, bytes]:
     """By slug, the :func:`view_digest` of each of ``items`` that has a fingerprint. ``memo``: what an earlier build
-    of this process made (see :meth:`statusgen.cache.ValidationCache.memo`), left holding this build's: at the same
-    ``now``, with the same items in the same places but a few (other objects, or other fingerprints), the last
-    build's digests with those few made again (see :func:`statusgen.kept.replaced`); else a digest taken from it when
-    made from the same fingerprint and moment. It holds under ``fresh`` the slugs made again in the first case (a set),
-    None in the second."""
+    of this process made (see :meth:`statusgen.cache.ValidationCache.memo`), left holding this build's: with the same
+    items in the same places but a few (other objects, or other fingerprints), the last build's digests with those
+    few made again (see :func:`statusgen.kept.replaced`), and at another time the maintenance windows' too (an
+    incident's does not depend on the time); else a digest taken from it when made from the same fingerprint and
+    moment. It holds under ``fresh`` the slugs made again in the first case at the same ``now`` (a set), None
+    otherwise."""
     prints = [fingerprints.get(item.path) for item in items]
-    if memo and memo["now"] == now:
+    if memo:
         places = replaced(memo["items"], items, (memo["prints"], prints))
         # (Each under its slug as it was, so the digests stay in the items' order.)
         if places is not None and all(items[n].slug == memo["items"][n].slug and prints[n] is not None
                                       and memo["prints"][n] is not None for n in places):
+            same_time = memo["now"] == now
+            if not same_time:  # the windows too, which come after the incidents
+                first = len(items)
+                while first and isinstance(items[first - 1], Maintenance):
+                    first -= 1
+                places = sorted({*places, *(n for n in range(first, len(items)) if prints[n] is not None)})
             made: dict[str, bytes] = dict(memo["made"])
             for n in places:
                 made[items[n].slug] = view_digest(items[n], cast(bytes, prints[n]), now)
-            memo.update(items=items, prints=prints, made=made, fresh={items[n].slug for n in places})
+            memo.update(items=items, prints=prints, made=made, now=now,
+                        fresh={items[n].slug for n in places} if same_time else None)
             return made
     made = {}
     kept: dict[str, tuple[bytes, object, bytes]] = {}
