@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
@@ -155,17 +155,52 @@ class Written:
     """By path, each page's file identity as it was written or kept (see :attr:`Staging.identities`)."""
     listed: Listing | None = None
     """What the spare held when the worker began (see :meth:`Staging.prune`), when a worker took part."""
+    from_spare: bytearray | None = None
+    """With ``spare_implied`` (see :func:`write_sections`), for each of :attr:`paths`, 1 where the page was the spare's
+    as it was: its key and identity, left out of :attr:`keys` and :attr:`identities`, are the spare's."""
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A forked worker's :class:`Written` as it sends it back: its paths and pages each joined into one string, and
+    the keys and identities of the pages the spare had as they were left for this process to take from the spare (at
+    10,000 incidents, a rebuild's worker writes 11,000 of them, and their keys and identities were 20 ms of pickling
+    it and reading it back, between the end of the worker's pages and the build's end)."""
+
+    paths: str
+    pages: str
+    written: Written
+
+    @staticmethod
+    def of(written: Written) -> _Sent:
+        return _Sent("\0".join(written.paths), "\0".join(written.pages),
+                     dataclasses.replace(written, paths=[], pages=[]))
+
+    def taken(self, intact: Mapping[str, tuple[bytes, Identity]] | None) -> Written:
+        """The :class:`Written` sent, with the keys and identities of its pages taken from the spare's ``intact``."""
+        written, paths = self.written, self.paths.split("\0") if self.paths else []
+        keys, identities = written.keys, written.identities
+        if written.from_spare is not None:
+            assert intact is not None
+            for path in itertools.compress(paths, written.from_spare):
+                keys[path], identities[path] = intact[path]
+        return dataclasses.replace(written, paths=paths, pages=self.pages.split("\0") if self.pages else [],
+                                   keys=keys, identities=identities, from_spare=None)
 
 
 def write_sections(parts: Iterable[Section], staging: Staging, progress: Progress | None = None, *,
-                   others: Synchronized[int] | None = None, count_into: Synchronized[int] | None = None) -> Written:
+                   others: Synchronized[int] | None = None, count_into: Synchronized[int] | None = None,
+                   spare_implied: bool = False) -> Written:
     """Render each section and write its files as they come, so no more than one page is held at a time.
-    When two processes write, the worker keeps its count in ``count_into`` and the progress line adds ``others``."""
+    When two processes write, the worker keeps its count in ``count_into`` and the progress line adds ``others``.
+    ``spare_implied``: the pages that are the spare's as they were are only marked (see :attr:`Written.from_spare`)."""
     paths: list[str] = []
     pages: list[str] = []
     keys: dict[str, bytes] = {}
     digests: dict[str, bytes] = {}
     size = reused = 0
+    implied = staging.spare_implied = spare_implied and staging.spare is not None
+    from_spare = bytearray() if implied else None
     for part in parts:
         release_free_memory()  # what the section before freed: a forked worker would copy those pages as it reused them
         for artifact in part.make():
@@ -173,6 +208,11 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
             paths.append(artifact.path)
             if artifact.page is not None:
                 pages.append(artifact.page)
+            if from_spare is not None:
+                from_spare.append(staging.from_spare)
+                if staging.from_spare:  # (a key, and reused)
+                    reused += 1
+                    continue
             if artifact.key is not None:
                 keys[artifact.path] = artifact.key
                 reused += artifact.reused
@@ -183,7 +223,7 @@ def write_sections(parts: Iterable[Section], staging: Staging, progress: Progres
                     count_into.value = len(paths)
                 if progress:
                     progress("writing", len(paths) + (others.value if others is not None else 0), 0)
-    return Written(paths, pages, size, keys, digests, reused, dict(staging.identities))
+    return Written(paths, pages, size, keys, digests, reused, dict(staging.identities), from_spare=from_spare)
 
 
 def _run(saves: list[Callable[[], object]], after: list[Callable[[], object]] | None = None) -> None:
@@ -214,19 +254,21 @@ def write_site(parts: list[Section], staging: Staging, *, parallel: bool, progre
         while (n := turns.take()) is not None:
             yield shared[n]
 
-    def worker() -> Written:
+    def worker() -> _Sent:
         # First what the spare holds, for the prune: this process does not wait for it at the end; and what the
         # cache saves (the site's validation, the views and uptime it derived), which this process would wait for.
         taken = staging.listing() if staging.spare is not None and listed is None else None
         _run(saves or [])
-        return dataclasses.replace(write_sections(take(), staging, count_into=counted), listed=taken)
+        return _Sent.of(dataclasses.replace(write_sections(take(), staging, count_into=counted, spare_implied=True),
+                                            listed=taken))
 
     def mine() -> Written:
         if saves is not None:
             saves.clear()  # the worker, forked by now, saves them
         return write_sections(itertools.chain((p for p in parts if p.pinned), take()), staging, progress, others=counted)
 
-    mine_written, theirs = in_two(worker, mine)
+    mine_written, sent = in_two(worker, mine)
+    theirs = sent.taken(staging.spare.intact if staging.spare is not None else None)
     return Written(mine_written.paths + theirs.paths, mine_written.pages + theirs.pages, mine_written.bytes + theirs.bytes,
                    mine_written.keys | theirs.keys, mine_written.digests | theirs.digests, mine_written.reused + theirs.reused,
                    mine_written.identities | theirs.identities, theirs.listed)

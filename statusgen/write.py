@@ -121,7 +121,13 @@ class Staging:
         """Files written by this process (a forked worker's are not counted here)."""
         self.identities: dict[str, Identity] = {}
         """With ``keep``, by path, the identity of each page (artifact with a key) this process wrote or kept, as
-        it wrote or kept it: what the page manifest records, without a ``stat`` of every page once the build is done."""
+        it wrote or kept it: what the page manifest records, without a ``stat`` of every page once the build is done.
+        Not those :attr:`from_spare` says of, when :attr:`spare_implied` (their identity is the spare's)."""
+        self.from_spare = False
+        """Whether the artifact last written was the spare's page as it was (its key and identity those in
+        ``spare.intact``): nothing was written."""
+        self.spare_implied = False
+        """Set by a forked worker, whose caller knows the spare too: see :attr:`identities`."""
         for leftover in output.parent.glob(f".{output.name}.old-*"):  # an earlier build's, if its removal was cut short
             remove(leftover, large=True)
         # Where the spare's replaced files go: deleting a file's last link costs as much as creating a folder
@@ -134,10 +140,13 @@ class Staging:
         check_path(artifact.path)
         target = f"{self._root}/{artifact.path}"
         self.files += 1
+        self.from_spare = False
         if self.spare is not None:
             kept = self.spare.intact.get(artifact.path)
             if artifact.reused and kept is not None and kept[0] == artifact.key:
-                self.identities[artifact.path] = kept[1]
+                self.from_spare = True
+                if not self.spare_implied:
+                    self.identities[artifact.path] = kept[1]
                 return kept[1][1]  # already there: the spare's page is this build's page
             try:
                 return self._write(artifact, target)
