@@ -71,11 +71,13 @@ class PageKeys:
         view: its item's fingerprint and what of the build's time it depends on), which stands in for it
         without pickling it."""
         self.previous = previous
+        self._site, self._fingerprints = site, fingerprints
         # Ids are safe keys: the site and the renderer keep every one of these objects alive for the whole build.
         self._known: dict[int, bytes] = {id(site.config): b"config"}
         for n, constant in enumerate(constants):
             self._known[id(constant)] = b"constant %d" % n
-        items: list[Incident | Maintenance | Postmortem] = [*site.incidents, *site.maintenances, *site.postmortems]
+        # The site's incidents are looked up when first pickled (see _reduce): a rebuild pickles a few of 10,000.
+        items: list[Maintenance | Postmortem] = [*site.maintenances, *site.postmortems]
         for item in items:
             fingerprint = fingerprints.get(item.path)
             if fingerprint is not None:
@@ -108,6 +110,10 @@ class PageKeys:
 
     def _reduce(self, obj: Any) -> Any:
         fingerprint = self._known.get(id(obj))
+        if fingerprint is None and type(obj) is Incident and self._site.incident(obj.slug) is obj:
+            fingerprint = self._fingerprints.get(obj.path)
+            if fingerprint is not None:
+                self._known[id(obj)] = fingerprint
         if fingerprint is None and id(obj) in self._shared:
             fingerprint = self._known[id(obj)] = self._digest(obj.__reduce_ex__(5))
         # Anything else of these types (a copy with a field changed) is pickled in full.
