@@ -6,7 +6,7 @@ on, whose ``bench/warm.py`` drives the watcher; compile both, ``python -m compil
 statusgen bench``, as ``make bench`` does). Each checkout gets its own copy of the
 10,000-incident corpus, built once from the command line; then one warm process per
 checkout watches its copy as ``build --watch`` does (``bench.warm``), and the two take
-turns: an edit (an update appended to one incident, as ``bench.warm`` does), the watcher's
+turns: an edit (an update appended to the newest incident going on, as ``bench.warm`` does), the watcher's
 rebuild, timed from when the watcher asks for it until it has answered, then the other's
 (alternating which goes first). Both see the same minutes
 of the machine, so the median of the differences tells a change of 10 ms apart from the
@@ -27,10 +27,6 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-
-#: The incident each rebuild edits (its place among the corpus's incident files).
-EDITED = 11
-
 
 def child(site: Path, hours: int) -> None:
     """One side: a warm process watching ``site``, which prints the seconds of the watcher's next rebuild each time a
@@ -53,10 +49,10 @@ def child(site: Path, hours: int) -> None:
 
 def main(other: Path, pairs: int = 16, hours: int = 0) -> None:
     # Here, not at the top: the child runs this file with the other checkout's bench package.
-    from bench.run import EPOCH, ROOT, corpus, with_update
+    from bench.run import EPOCH, ROOT, corpus, edited_incident, with_update
 
     source = corpus(10_000)
-    name = sorted(p.name for p in (source / "content" / "incidents").glob("*-incident-*.md"))[EDITED]
+    name = edited_incident(source).name
     original = (source / "content" / "incidents" / name).read_text()
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     with tempfile.TemporaryDirectory(prefix="statusgen-pair-") as scratch:

@@ -4,8 +4,8 @@ Run as ``python -m bench.warm SITE OUT INCIDENT_FILE [HOURS]`` on a site just bu
 from the command line with its cache, at ``SOURCE_DATE_EPOCH``: watches the site as
 ``build --watch`` does (its :class:`statusgen.serve.Watch`, its rebuilds in a
 :class:`statusgen.serve.BuildProcess` whose cache is the site's, held in memory), appends an
-update to one incident (as the command-line rebuild of :mod:`bench.run` does) and waits for
-the rebuild the watcher starts, built as ``HOURS`` (default 1) later; then does so three more
+update to the incident named (:mod:`bench.run` names the newest one still going on) and waits
+for the rebuild the watcher starts, built as ``HOURS`` (default 1) later; then does so three more
 times, each ``HOURS`` after the one before (each time the incident as it was with one update
 appended, in new words); restores the file and prints the seconds of the first rebuild (which
 reads the cache from disk and looks at every file) and the median of the others (which look at

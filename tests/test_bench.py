@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +69,24 @@ def test_the_wall_time_ends_when_the_command_does_not_at_the_next_memory_sample(
     monkeypatch.setattr(bench.run, "SAMPLE_EVERY", 5.0)
     run = timed([sys.executable, "-c", "import time; time.sleep(0.1)"])
     assert 0.1 <= run.seconds < 2.5
+
+
+def test_the_rebuilds_append_an_update_to_the_newest_incident_still_going_on(tmp_path: Path) -> None:
+    """The edit the benchmark times is what an engineer does during an incident: one more update, the newest, on the
+    newest incident not yet resolved; the site still builds, with that update shown first."""
+    from bench.corpus import NOW, write_corpus
+    from bench.run import edited_incident, with_update
+    from statusgen.build import prepare
+
+    site = write_corpus(tmp_path / "site", 400)
+    edited = edited_incident(site)
+    before = prepare(site, now=NOW)
+    assert not isinstance(before, list)
+    going_on = [i for i in before.site.incidents if not i.is_resolved]
+    assert going_on and edited.stem == going_on[0].slug
+    edited.write_text(with_update(edited.read_text(), "One more update."))
+    after = prepare(site, now=NOW)
+    assert not isinstance(after, list) and not [d for d in after.diagnostics if d.severity.value == "error"]
+    incident = after.site.incident(edited.stem)
+    assert incident is not None and len(incident.updates) == len(going_on[0].updates) + 1
+    assert "One more update." in incident.updates[-1].markdown and incident.updates[-1].at > going_on[0].updates[-1].at
