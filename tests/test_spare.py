@@ -73,6 +73,11 @@ def test_the_replaced_output_becomes_the_spare_and_the_next_build_updates_it(sit
     assert not (out / f"incidents/{removed.stem}").exists()  # pruned, folder and all
     assert not (out / "added by a deploy step").exists()
     assert same_tree(out, full_build(site, tmp_path / "full", LATER))
+    # Empty folders alone left in the spare (no file of it gone, once both hold the same pages): pruned too.
+    cached_build(site, out, LATER, parallel=parallel)
+    (spare_of(out) / "empty" / "inside").mkdir(parents=True)
+    cached_build(site, out, LATER, parallel=parallel)
+    assert not (out / "empty").exists() and same_tree(out, tmp_path / "full")
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["one process", "two processes"])
