@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -25,24 +27,26 @@ def can_fork() -> bool:
 class InChild(Generic[T]):
     """What ``work`` returns, made by a forked child while this process goes on. The child runs ``work`` and
     nothing of this process's afterwards (it ends with ``os._exit``). :meth:`result` waits for it and is None
-    when the child failed; :meth:`close` ends the child either way. Only from a process that :func:`can_fork`."""
+    when the child failed; :meth:`close` ends the child either way. Only from a process that :func:`can_fork`.
+
+    The child writes its result into an anonymous file, not a pipe, and ends as soon as it has: a child blocked on a
+    full pipe until this process reads would keep sharing this process's memory meanwhile, and each first write here
+    to a page they share copies it (a warm rebuild's preparation ran 10 ms slower with the spare's lister waiting)."""
 
     def __init__(self, work: Callable[[], T]) -> None:
-        read, write = os.pipe()
+        self._file = _anonymous_file()
         pid = os.fork()
-        if pid == 0:  # the child: only its work and the pipe, then gone
+        if pid == 0:  # the child: only its work and the file, then gone
             code = 1
             try:
-                os.close(read)
                 data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as stream:
-                    stream.write(data)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._file, view):]
                 code = 0
             finally:
                 os._exit(code)
-        os.close(write)
         self._pid: int | None = pid
-        self._read = os.fdopen(read, "rb")
         self._done = False
         self._taken: T | None = None
 
@@ -52,7 +56,13 @@ class InChild(Generic[T]):
             self._done = True
             if self._pid is not None:
                 try:
-                    data = self._read.read()
+                    _, status = os.waitpid(self._pid, 0)
+                    self._pid = None
+                    data = b""
+                    if os.waitstatus_to_exitcode(status) == 0:
+                        os.lseek(self._file, 0, os.SEEK_SET)
+                        with os.fdopen(os.dup(self._file), "rb") as stream:
+                            data = stream.read()
                     self._taken = pickle.loads(data) if data else None
                 except Exception:  # a child cut short: its work is done again where it is needed
                     self._taken = None
@@ -60,10 +70,23 @@ class InChild(Generic[T]):
         return self._taken
 
     def close(self) -> None:
-        """Stop reading (a child still writing then ends) and reap the child."""
-        if self._pid is None:
-            return
-        self._read.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
-        self._pid = None
+        """End the child (its work is no longer wanted, or done) and let its file go."""
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._file >= 0:
+            os.close(self._file)
+            self._file = -1
+
+
+def _anonymous_file() -> int:
+    """A file descriptor of a new file with no name, in memory where the system allows it."""
+    if hasattr(os, "memfd_create"):
+        with contextlib.suppress(OSError):
+            return os.memfd_create("statusgen-child", getattr(os, "MFD_CLOEXEC", 0))
+    fd, name = tempfile.mkstemp(prefix="statusgen-child-")
+    os.unlink(name)
+    return fd

@@ -567,6 +567,28 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     assert in_two(lambda: "theirs", lambda: "mine") == ("mine", "theirs")
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="a process's state is read from /proc")
+def test_a_child_ends_once_its_work_is_done_and_one_no_longer_wanted_at_once() -> None:
+    """A child does not wait for its result to be read (it would share this process's memory meanwhile): with a
+    result larger than a pipe holds, it has ended (a zombie, not yet reaped) before :meth:`InChild.result` is asked.
+    A child whose work is no longer wanted is ended by :meth:`InChild.close`, not waited for."""
+    import time
+
+    from statusgen.child import InChild
+
+    big = InChild(lambda: b"x" * 2_000_000)
+    pid = big._pid
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "the child is still running"
+        time.sleep(0.01)
+    assert big.result() == b"x" * 2_000_000 and big.result() == b"x" * 2_000_000
+    slow = InChild(lambda: time.sleep(60))
+    started = time.monotonic()
+    slow.close()
+    assert time.monotonic() - started < 10 and slow.result() is None
+
+
 def test_what_either_process_raises_is_raised_here() -> None:
     from statusgen.parallel import in_two
 
