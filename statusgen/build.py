@@ -378,12 +378,15 @@ def _sitemap(site: Site, pages: list[str], memo: dict[str, Any] | None) -> list[
     """:func:`sitemap`; in a process that builds again and again (``memo``: see
     :meth:`ValidationCache.memo`), the last build's when it listed the same pages (8 ms of a warm rebuild at
     10,000 incidents; the memo goes with the configuration, which gives the addresses)."""
-    listed = frozenset(pages) if memo is not None else None
-    if listed is not None and len(listed) == len(pages) and memo is not None and memo.get("pages") == listed:
-        return cast(list[Artifact], memo["made"])  # (in any order: the two processes' pages come as they are taken)
+    if memo is None:
+        return sitemap(site, pages)
+    # As a set, in any order: the two processes' pages come as they take sections. (Pages listed twice: not kept.)
+    unique = frozenset(pages)
+    listed = unique if len(unique) == len(pages) else None
+    if listed is not None and memo.get("pages") == listed:
+        return cast(list[Artifact], memo["made"])
     made = sitemap(site, pages)
-    if memo is not None:
-        memo.update(pages=listed if listed is not None and len(listed) == len(pages) else None, made=made)
+    memo.update(pages=listed, made=made)
     return made
 
 

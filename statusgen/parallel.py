@@ -127,8 +127,8 @@ def in_two(theirs: Callable[[], Theirs], mine: Callable[[], Mine]) -> tuple[Mine
     """Run ``theirs`` in a forked worker while ``mine`` runs here; both results.
     An exception in either is raised here; a worker that dies raises :class:`WorkerDied`.
 
-    A bare fork and a pipe, not a process pool: the worker's result is read as soon as this process is done, and
-    the worker ends at once once it has written it. A pool's thread that hands the result over and the pool's
+    A bare fork (see :class:`statusgen.child.InChild`), not a process pool: the worker ends as soon as it has
+    written its result, and the result is read as soon as this process is done. A pool's thread that hands the result over and the pool's
     shutdown, which waits for the worker to end, took about 30 ms of each build that writes in two processes."""
     release_free_memory()
     worker = InChild(functools.partial(_outcome, theirs))
@@ -136,7 +136,7 @@ def in_two(theirs: Callable[[], Theirs], mine: Callable[[], Mine]) -> tuple[Mine
         result = mine()
         data = worker.result()
     finally:
-        worker.close()  # (a worker still writing when this process raised ends on the closed pipe)
+        worker.close()  # (a worker still writing when this process raised is ended)
     if data is None:
         raise WorkerDied("the forked worker ended without a result")
     done, value = pickle.loads(data)

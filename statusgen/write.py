@@ -328,7 +328,7 @@ def _listed_with(memos: dict[str, Any], spare: Path | None, output: Path | None,
                  seen: dict[str, Identity]) -> tuple[Listing | None, list[tuple[str, Folders, list[str]]]]:
     """The :func:`list_tree` of ``spare`` (its files' identities in ``seen``) taken with what ``memos`` (see
     :class:`Lister`) has of it, and ``output`` listed too when ``memos`` has nothing of it; and, by inode, what each
-    listing found that differs (see :class:`FolderMemo`): only that goes back through the pipe."""
+    listing found that differs (see :class:`FolderMemo`): only that goes back to this process."""
     from statusgen.cache import RACY_NS  # (the cache imports this module)
 
     trusted = time.time_ns() - RACY_NS
